@@ -1,0 +1,107 @@
+public import Configuration
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+public import NIOCore
+public import HummingbirdCore
+
+/// The Petrel service: a Hummingbird application plus the shutdown sequence around it. Tests use
+/// it like any Hummingbird application (`app.test(.router)`, `app.test(.live)`); `run()` adds the
+/// signal handling and drain that production needs.
+public struct PetrelApplication: ApplicationProtocol {
+    public typealias Responder = RouterResponder<PetrelRequestContext>
+
+    let application: Application<Responder>
+    let shutdown: ShutdownCoordinator
+    let shutdownTimeout: Duration
+    public let metrics: PetrelMetrics
+    public let readiness: Readiness
+
+    public var responder: Responder { application.responder }
+    public var server: HTTPServerBuilder { application.server }
+    public var eventLoopGroup: any EventLoopGroup { application.eventLoopGroup }
+    public var configuration: ApplicationConfiguration { application.configuration }
+    public var logger: Logger { application.logger }
+    public var services: [any Service] { application.services }
+    public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { application.processesRunBeforeServerStart }
+    public func onServerRunning(_ channel: any Channel) async { await application.onServerRunning(channel) }
+
+    /// Serves until SIGTERM or SIGINT, then drains and shuts down in order (see `ShutdownCoordinator`).
+    /// Throws when in-flight work outlived `SHUTDOWN_TIMEOUT_SECONDS`.
+    public func run() async throws {
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: application),
+                .init(service: shutdown, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            logger: logger)
+        group.maximumGracefulShutdownDuration = shutdownTimeout
+        group.maximumCancellationDuration = .seconds(1)
+        try await ServiceGroup(configuration: group).run()
+        logger.notice("shutdown: complete")
+    }
+}
+
+/// Reads and validates the configuration, then builds the application.
+/// Throws `ConfigurationError` naming the first bad setting.
+public func buildApplication(reader: ConfigReader, logWriter: LogWriter = .standardOutput) async throws -> PetrelApplication {
+    try await buildApplication(configuration: PetrelConfiguration(reader: reader), logWriter: logWriter)
+}
+
+public func buildApplication(configuration: PetrelConfiguration, logWriter: LogWriter = .standardOutput) async throws -> PetrelApplication {
+    let identity = configuration.identity
+    let logger = Logger(label: "petrel") { _ in
+        PetrelLogHandler(
+            level: configuration.logLevel, format: configuration.logFormat, writer: logWriter,
+            fixedFields: identity.pod.isEmpty ? [] : [("pod", identity.pod)])
+    }
+    let readiness = Readiness(minimumUptime: configuration.readyMinUptime)
+    let metrics = PetrelMetrics(
+        version: BuildInfo.current.version, environment: configuration.environment.rawValue,
+        pod: identity.pod, node: identity.node)
+    let routeTable = RouteTable()
+
+    let router = Router(context: PetrelRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: TelemetryMiddleware(metrics: metrics, logger: logger))
+    router.add(middleware: ErrorMiddleware(routes: routeTable, logger: logger))
+    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+
+    let operatorAccess = OperatorAccess(environment: configuration.environment)
+    InfoRoutes(configuration: configuration, readiness: readiness).add(to: router)
+    HealthRoutes(readiness: readiness, operatorAccess: operatorAccess, logger: logger).add(to: router)
+    MetricsRoutes(metrics: metrics, readiness: readiness).add(to: router)
+    OpenAPIRoutes().add(to: router)
+    routeTable.set(router.routes.map { (path: $0.path.description, method: $0.method) })
+
+    let dependencies: [any DependencyCheck] = []
+    let services: [any Service] = [
+        DependencyMonitor(
+            checks: dependencies, interval: configuration.dependencyCheckInterval,
+            readiness: readiness, metrics: metrics, logger: logger)
+    ]
+
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
+        services: services,
+        onServerRunning: { channel in
+            readiness.markServing()
+            logger.notice(
+                "listening",
+                metadata: [
+                    "address": "\(channel.localAddress?.description ?? "?")",
+                    "port": .stringConvertible(channel.localAddress?.port ?? 0),
+                    "version": .string(BuildInfo.current.version),
+                    "environment": .string(configuration.environment.rawValue),
+                ])
+        },
+        logger: logger
+    )
+    return PetrelApplication(
+        application: application,
+        shutdown: ShutdownCoordinator(readiness: readiness, drain: configuration.shutdownDrain, logger: logger, logWriter: logWriter),
+        shutdownTimeout: configuration.shutdownTimeout,
+        metrics: metrics,
+        readiness: readiness)
+}

@@ -1,0 +1,135 @@
+public import Configuration
+public import Logging
+
+/// The environment a deployment runs in. Development relaxes guards that production keeps.
+public enum AppEnvironment: String, Sendable, CaseIterable {
+    case development, staging, production
+}
+
+public enum LogFormat: String, Sendable, CaseIterable {
+    case json, text
+}
+
+/// Everything Petrel reads from its configuration, parsed and validated before anything starts.
+public struct PetrelConfiguration: Sendable {
+    public var httpHost: String
+    public var httpPort: Int
+    public var environment: AppEnvironment
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var readyMinUptime: Duration
+    public var shutdownDrain: Duration
+    public var shutdownTimeout: Duration
+    public var dependencyCheckInterval: Duration
+    public var maxBodyBytes: Int
+    public var dataDirectory: String
+    public var identity: Identity
+
+    /// Where this process runs, from the Kubernetes downward API; empty outside Kubernetes.
+    public struct Identity: Sendable {
+        public var pod: String
+        public var node: String
+        public var namespace: String
+    }
+
+    /// Reads and validates every setting; the first bad value throws, naming the variable.
+    public init(reader: ConfigReader) throws(ConfigurationError) {
+        let settings = SettingReader(reader: reader)
+        httpHost = try settings.string(.httpHost, nonEmpty: true)
+        httpPort = try settings.integer(.httpPort, in: 0...65535)
+        environment = try settings.choice(.appEnv, AppEnvironment.self)
+        logLevel = try settings.choice(.logLevel, Logger.Level.self)
+        logFormat = try settings.choice(.logFormat, LogFormat.self)
+        readyMinUptime = try settings.seconds(.readyMinUptime, in: 0...3600)
+        shutdownDrain = try settings.seconds(.shutdownDrain, in: 0...300)
+        shutdownTimeout = try settings.seconds(.shutdownTimeout, in: 0...300)
+        dependencyCheckInterval = try settings.seconds(.dependencyCheckInterval, in: 0.1...300)
+        maxBodyBytes = try settings.integer(.maxBodyBytes, in: 1...(64 << 20))
+        dataDirectory = try settings.string(.dataDir, nonEmpty: true)
+        identity = Identity(
+            pod: try settings.string(.podName),
+            node: try settings.string(.nodeName),
+            namespace: try settings.string(.podNamespace)
+        )
+    }
+
+    /// A configuration from environment variables alone (`["HTTP_PORT": "0"]`), named as in production.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        try self.init(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment)))
+    }
+}
+
+/// A setting whose value is not allowed. Its description is the one line the process prints
+/// before exiting with status 2.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let setting: Setting
+    public let value: String
+    public let expected: String
+
+    public var description: String {
+        let shown = setting.isSecret ? "(secret)" : "\"\(value)\""
+        return "invalid \(setting.environmentName)=\(shown): expected \(expected) (set it in the environment or with \(setting.flag); see petrel --help)"
+    }
+}
+
+/// Reads settings as strings and parses them here, so that a bad value is an error naming the
+/// variable instead of silently falling back to the default.
+struct SettingReader {
+    let reader: ConfigReader
+
+    func raw(_ setting: Setting) -> String? {
+        reader.string(forKey: ConfigKey(setting.key), isSecret: setting.isSecret) ?? setting.defaultValue
+    }
+
+    func string(_ setting: Setting, nonEmpty: Bool = false) throws(ConfigurationError) -> String {
+        let value = raw(setting) ?? ""
+        if nonEmpty, value.allSatisfy(\.isWhitespace) {
+            throw ConfigurationError(setting: setting, value: value, expected: "a non-empty value")
+        }
+        return value
+    }
+
+    func integer(_ setting: Setting, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let value = raw(setting) ?? ""
+        guard let number = Int(value.trimmingWhitespace()), range.contains(number) else {
+            throw ConfigurationError(
+                setting: setting, value: value,
+                expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func seconds(_ setting: Setting, in range: ClosedRange<Double>) throws(ConfigurationError) -> Duration {
+        let value = raw(setting) ?? ""
+        guard let number = Double(value.trimmingWhitespace()), number.isFinite, range.contains(number) else {
+            throw ConfigurationError(
+                setting: setting, value: value,
+                expected: "a number of seconds from \(range.lowerBound.formatted) to \(range.upperBound.formatted)")
+        }
+        return .milliseconds(Int64((number * 1000).rounded()))
+    }
+
+    func choice<Choice: RawRepresentable & CaseIterable>(
+        _ setting: Setting, _: Choice.Type
+    ) throws(ConfigurationError) -> Choice where Choice.RawValue == String {
+        let value = raw(setting) ?? ""
+        guard let choice = Choice(rawValue: value.trimmingWhitespace().lowercased()) else {
+            let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(setting: setting, value: value, expected: "one of \(allowed)")
+        }
+        return choice
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(self.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}
+
+extension Double {
+    /// `5.0` → "5", `0.1` → "0.1".
+    var formatted: String {
+        self == rounded() ? String(Int(self)) : String(self)
+    }
+}

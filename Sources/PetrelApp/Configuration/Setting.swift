@@ -1,0 +1,90 @@
+/// One configuration setting: its swift-configuration key, how it is spelled as an environment
+/// variable and a flag, its default and what it does. `Setting.all` is the single list that
+/// `petrel --help`, validation and the README's configuration table are checked against.
+public struct Setting: Sendable, Hashable {
+    /// The swift-configuration key, e.g. `http.port` or `shutdown.drainSeconds`.
+    public let key: String
+    /// The value used when nothing sets it; `nil` means unset (the feature is off).
+    public let defaultValue: String?
+    public let summary: String
+    /// Whether the value must never be printed or logged.
+    public let isSecret: Bool
+
+    init(_ key: String, default defaultValue: String?, _ summary: String, secret: Bool = false) {
+        self.key = key
+        self.defaultValue = defaultValue
+        self.summary = summary
+        self.isSecret = secret
+    }
+
+    /// `http.port` → `HTTP_PORT`, `shutdown.drainSeconds` → `SHUTDOWN_DRAIN_SECONDS`
+    /// (swift-configuration's environment naming).
+    public var environmentName: String { words.joined(separator: "_").uppercased() }
+
+    /// `http.port` → `--http-port` (swift-configuration's command-line naming).
+    public var flag: String { "--" + words.joined(separator: "-").lowercased() }
+
+    private var words: [String] {
+        key.split(separator: ".").flatMap { component -> [String] in
+            var words: [String] = []
+            var current = ""
+            for character in component {
+                if character.isUppercase, !current.isEmpty {
+                    words.append(current)
+                    current = ""
+                }
+                current.append(character)
+            }
+            if !current.isEmpty { words.append(current) }
+            return words
+        }
+    }
+}
+
+extension Setting {
+    static let httpHost = Setting("http.host", default: "0.0.0.0", "Address to listen on.")
+    static let httpPort = Setting("http.port", default: "8080", "Port to listen on (0 picks a free one).")
+    static let appEnv = Setting("app.env", default: "production", "Environment: development, staging or production.")
+    static let logLevel = Setting("log.level", default: "info", "trace, debug, info, notice, warning, error or critical.")
+    static let logFormat = Setting("log.format", default: "json", "json (one object per line) or text.")
+    static let readyMinUptime = Setting(
+        "ready.minUptimeSeconds", default: "0", "Readiness stays 503 until the process is this old.")
+    static let shutdownDrain = Setting(
+        "shutdown.drainSeconds", default: "5", "After SIGTERM: keep serving this long while readiness is 503.")
+    static let shutdownTimeout = Setting(
+        "shutdown.timeoutSeconds", default: "10", "After the drain: time allowed for in-flight requests.")
+    static let dependencyCheckInterval = Setting(
+        "dependency.checkIntervalSeconds", default: "2", "How often backends are checked for readiness.")
+    static let maxBodyBytes = Setting("max.bodyBytes", default: "65536", "Largest request body accepted (413 above).")
+    static let dataDir = Setting("data.dir", default: "./data", "Directory for the embedded SQLite stores.")
+    static let podName = Setting("pod.name", default: nil, "Pod name (Kubernetes downward API).")
+    static let nodeName = Setting("node.name", default: nil, "Node name (Kubernetes downward API).")
+    static let podNamespace = Setting("pod.namespace", default: nil, "Namespace (Kubernetes downward API).")
+
+    /// Every setting, in the order `petrel --help` lists them.
+    public static let all: [Setting] = [
+        httpHost, httpPort, appEnv, logLevel, logFormat,
+        readyMinUptime, shutdownDrain, shutdownTimeout, dependencyCheckInterval, maxBodyBytes,
+        dataDir, podName, nodeName, podNamespace,
+    ]
+
+    /// The text `petrel --help` prints.
+    public static var helpText: String {
+        var lines = [
+            "petrel — an HTTP service with probes, metrics, a shared hit counter and a city API.",
+            "",
+            "Usage: petrel [--setting value ...]",
+            "",
+            "Every setting is an environment variable; a flag of the same name overrides it, and a",
+            "./.env file is read last. Precedence: flags, environment, .env, defaults.",
+            "",
+        ]
+        let width = all.map(\.environmentName.count).max() ?? 0
+        for setting in all {
+            let name = setting.environmentName + String(repeating: " ", count: width - setting.environmentName.count)
+            let fallback = setting.defaultValue.map { "default \($0)" } ?? "unset"
+            lines.append("  \(name)  \(setting.summary) [\(fallback)] (\(setting.flag))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

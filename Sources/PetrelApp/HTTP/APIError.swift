@@ -1,0 +1,59 @@
+public import HTTPTypes
+import Hummingbird
+
+/// An error answered with the service's one error shape:
+/// `{"error": {"code": "not_found", "message": "…", "request_id": "…"}}`.
+/// `code` is a stable machine-readable word; `message` says what went wrong and what to do.
+public struct APIError: Error, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public static func badRequest(_ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_request", message)
+    }
+
+    public static func dependencyUnavailable(_ dependency: String, _ reason: String) -> APIError {
+        APIError(.serviceUnavailable, code: "dependency_unavailable", "\(dependency) is unavailable: \(reason); retry shortly")
+    }
+
+    /// The error shape for a status Hummingbird raised itself (unknown route, body too large, …).
+    init(from error: HTTPError) {
+        let (code, message): (String, String) =
+            switch error.status {
+            case .notFound: ("not_found", "no such resource; see /openapi.yaml for the API")
+            case .contentTooLarge: ("payload_too_large", "the request body is larger than MAX_BODY_BYTES allows")
+            case .badRequest: ("invalid_request", error.body ?? "the request could not be read")
+            case .unsupportedMediaType: ("unsupported_media_type", error.body ?? "send application/json")
+            default: (Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
+            }
+        self.init(error.status, code: code, message, headers: error.headers)
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        status.reasonPhrase.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: "_")
+    }
+
+    func response(requestID: String) -> Response {
+        var body: [UInt8] = []
+        body.reserveCapacity(128 + message.utf8.count)
+        body.append(contentsOf: Array(#"{"error":{"code":"#.utf8))
+        JSONText.appendString(code, to: &body)
+        body.append(contentsOf: Array(#","message":"#.utf8))
+        JSONText.appendString(message, to: &body)
+        body.append(contentsOf: Array(#","request_id":"#.utf8))
+        JSONText.appendString(requestID, to: &body)
+        body.append(contentsOf: Array("}}\n".utf8))
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

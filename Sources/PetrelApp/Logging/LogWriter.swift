@@ -1,0 +1,93 @@
+import Dispatch
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Buffers log lines and writes them to a file descriptor from one background queue, so a request
+/// never waits on a `write(2)` to stdout. Lines are flushed within `flushDelay`, at once when the
+/// buffer passes `flushThreshold`, and synchronously by `flush()` before the process exits.
+/// When the descriptor stops draining, lines beyond `maximumBuffered` are dropped and counted,
+/// and the count is reported in the next line that gets through: logging never blocks serving.
+public final class LogWriter: Sendable {
+    public static let standardOutput = LogWriter(fileDescriptor: 1)
+
+    private struct State {
+        var buffer: [UInt8] = []
+        var flushScheduled = false
+        var dropped = 0
+    }
+
+    private let fileDescriptor: Int32
+    private let state = NIOLockedValueBox(State())
+    /// Serialises writes, so lines from concurrent flushes never interleave.
+    private let writeLock = NIOLock()
+    private let queue = DispatchQueue(label: "petrel.log-writer")
+    private let flushDelay = DispatchTimeInterval.milliseconds(5)
+    private let flushThreshold = 64 * 1024
+    private let maximumBuffered = 8 * 1024 * 1024
+
+    public init(fileDescriptor: Int32) {
+        self.fileDescriptor = fileDescriptor
+    }
+
+    /// Appends one line (the caller includes the trailing newline).
+    public func append(_ line: [UInt8]) {
+        let schedule: DispatchTimeInterval? = state.withLockedValue { state in
+            if state.buffer.count + line.count > maximumBuffered {
+                state.dropped += 1
+                return nil
+            }
+            if state.dropped > 0 {
+                state.buffer.append(contentsOf: Array(#"{"level":"warning","msg":"log lines dropped: output not draining","dropped":"#.utf8))
+                state.buffer.append(contentsOf: Array("\(state.dropped)}\n".utf8))
+                state.dropped = 0
+            }
+            state.buffer.append(contentsOf: line)
+            if state.buffer.count >= flushThreshold {
+                state.flushScheduled = true
+                return .never
+            }
+            guard !state.flushScheduled else { return nil }
+            state.flushScheduled = true
+            return flushDelay
+        }
+        switch schedule {
+        case .none: break
+        case .some(.never): queue.async { self.flush() }
+        case .some(let delay): queue.asyncAfter(deadline: .now() + delay) { self.flush() }
+        }
+    }
+
+    /// Writes everything buffered so far; call before the process exits.
+    public func flush() {
+        writeLock.withLock {
+            let pending = state.withLockedValue { state -> [UInt8] in
+                state.flushScheduled = false
+                defer { state.buffer.removeAll(keepingCapacity: true) }
+                return state.buffer
+            }
+            pending.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written > 0 {
+                        offset += written
+                    } else if written < 0, errno == EINTR {
+                        continue
+                    } else if written < 0, errno == EAGAIN {
+                        var ready = pollfd(fd: fileDescriptor, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&ready, 1, 100)
+                    } else {
+                        return  // stdout closed: nothing sensible left to do with the lines
+                    }
+                }
+            }
+        }
+    }
+}

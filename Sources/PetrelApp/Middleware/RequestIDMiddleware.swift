@@ -1,0 +1,33 @@
+import Hummingbird
+
+/// Gives every request an id and echoes it in `X-Request-ID`: the caller's when it is valid
+/// (1–128 characters of `A–Z a–z 0–9 . _ : -`), else a new one, so ids can be followed across
+/// services without letting a caller inject arbitrary text into logs.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = PetrelRequestContext
+
+    static let maximumLength = 128
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestID = request.headers[.requestID].flatMap(Self.validated) ?? RequestID().description
+        var response = try await next(request, context)
+        response.headers[.requestID] = context.requestID
+        return response
+    }
+
+    static func validated(_ candidate: String) -> String? {
+        let bytes = candidate.utf8
+        guard !bytes.isEmpty, bytes.count <= maximumLength else { return nil }
+        let allowed = bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-"):
+                true
+            default: false
+            }
+        }
+        return allowed ? candidate : nil
+    }
+}

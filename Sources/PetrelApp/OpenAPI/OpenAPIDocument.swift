@@ -1,0 +1,212 @@
+/// The OpenAPI 3.1 description served at `/openapi.yaml`. Kept in Swift so the binary is
+/// self-contained (no resource bundle to ship beside it); the tests check that every route the
+/// router serves is described here and every described operation is served.
+enum OpenAPIDocument {
+    static let yaml = #"""
+        openapi: 3.1.0
+        info:
+          title: Petrel
+          version: 1.0.0
+          description: |
+            Petrel's HTTP API. Every response carries X-Request-ID; every error body has the
+            shape of the Error schema.
+        servers:
+          - url: http://127.0.0.1:8080
+        tags:
+          - name: info
+          - name: probes
+          - name: operations
+        paths:
+          /:
+            get:
+              tags: [info]
+              operationId: getServiceInfo
+              summary: Service name, version, environment, uptime and where it runs.
+              responses:
+                "200":
+                  description: Service info.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/ServiceInfo" }
+                default: { $ref: "#/components/responses/Error" }
+          /hello:
+            get:
+              tags: [info]
+              operationId: getHello
+              summary: A greeting, with the pod, node and namespace that answered.
+              parameters:
+                - name: name
+                  in: query
+                  required: false
+                  description: Who to greet; 1 to 64 letters, digits, spaces or ' - .
+                  schema: { type: string, minLength: 1, maxLength: 64, pattern: "^[\\p{L}\\p{M}0-9 '.-]+$" }
+              responses:
+                "200":
+                  description: The greeting.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Greeting" }
+                "400": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /version:
+            get:
+              tags: [info]
+              operationId: getVersion
+              summary: Version, git commit and build date.
+              responses:
+                "200":
+                  description: Build information.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Version" }
+                default: { $ref: "#/components/responses/Error" }
+          /healthz: { $ref: "#/components/pathItems/Liveness" }
+          /livez: { $ref: "#/components/pathItems/Liveness" }
+          /alive: { $ref: "#/components/pathItems/Liveness" }
+          /health: { $ref: "#/components/pathItems/Liveness" }
+          /readiness: { $ref: "#/components/pathItems/Readiness" }
+          /readyz: { $ref: "#/components/pathItems/Readiness" }
+          /ready: { $ref: "#/components/pathItems/Readiness" }
+          /readiness/disable:
+            post:
+              tags: [operations]
+              operationId: disableReadiness
+              summary: Take this instance out of rotation (readiness 503) without stopping it.
+              description: Open only with APP_ENV=development until API keys are configured.
+              responses:
+                "200": { $ref: "#/components/responses/ReadinessAnswer" }
+                "503": { $ref: "#/components/responses/ReadinessAnswer" }
+                "403": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /readiness/enable:
+            post:
+              tags: [operations]
+              operationId: enableReadiness
+              summary: Put this instance back into rotation.
+              description: Open only with APP_ENV=development until API keys are configured.
+              responses:
+                "200": { $ref: "#/components/responses/ReadinessAnswer" }
+                "503": { $ref: "#/components/responses/ReadinessAnswer" }
+                "403": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /metrics:
+            get:
+              tags: [operations]
+              operationId: getMetrics
+              summary: Prometheus text exposition.
+              responses:
+                "200":
+                  description: Metrics.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    text/plain:
+                      schema: { type: string }
+                default: { $ref: "#/components/responses/Error" }
+          /openapi.yaml:
+            get:
+              tags: [operations]
+              operationId: getOpenAPI
+              summary: This document.
+              responses:
+                "200":
+                  description: The OpenAPI document.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/yaml:
+                      schema: { type: string }
+                default: { $ref: "#/components/responses/Error" }
+        components:
+          headers:
+            RequestID:
+              description: The caller's X-Request-ID when valid (1-128 of A-Z a-z 0-9 . _ : -), else a new one.
+              schema: { type: string, pattern: "^[A-Za-z0-9._:-]{1,128}$" }
+          pathItems:
+            Liveness:
+              get:
+                tags: [probes]
+                summary: Liveness; 200 while the process can serve. Checks no dependency.
+                responses:
+                  "200":
+                    description: Alive.
+                    headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                    content:
+                      application/json:
+                        schema:
+                          type: object
+                          required: [status]
+                          properties: { status: { const: UP } }
+                  default: { $ref: "#/components/responses/Error" }
+            Readiness:
+              get:
+                tags: [probes]
+                summary: Readiness; 200 only when every gate is open, else 503 naming the failing ones.
+                responses:
+                  "200": { $ref: "#/components/responses/ReadinessAnswer" }
+                  "503": { $ref: "#/components/responses/ReadinessAnswer" }
+                  default: { $ref: "#/components/responses/Error" }
+          responses:
+            Error:
+              description: An error, in the one shape every error has.
+              headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+              content:
+                application/json:
+                  schema: { $ref: "#/components/schemas/Error" }
+            ReadinessAnswer:
+              description: Readiness with every gate and its state; when not ready, also an error.
+              headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+              content:
+                application/json:
+                  schema: { $ref: "#/components/schemas/Readiness" }
+          schemas:
+            Error:
+              type: object
+              required: [error]
+              properties:
+                error:
+                  type: object
+                  required: [code, message, request_id]
+                  properties:
+                    code: { type: string, examples: [not_found, invalid_request, dependency_unavailable] }
+                    message: { type: string }
+                    request_id: { type: string }
+            ServiceInfo:
+              type: object
+              required: [name, version, environment, uptime_seconds, pod, node, namespace]
+              properties:
+                name: { type: string }
+                version: { type: string }
+                environment: { type: string, enum: [development, staging, production] }
+                uptime_seconds: { type: number, minimum: 0 }
+                pod: { type: string }
+                node: { type: string }
+                namespace: { type: string }
+            Greeting:
+              type: object
+              required: [message, pod, node, namespace]
+              properties:
+                message: { type: string }
+                pod: { type: string }
+                node: { type: string }
+                namespace: { type: string }
+            Version:
+              type: object
+              required: [version, commit, build_date]
+              properties:
+                version: { type: string }
+                commit: { type: string }
+                build_date: { type: string }
+            Readiness:
+              type: object
+              required: [status, checks]
+              properties:
+                status: { type: string, enum: [READY, NOT_READY] }
+                checks:
+                  type: object
+                  additionalProperties: { type: string }
+                error:
+                  $ref: "#/components/schemas/Error/properties/error"
+        """#
+}

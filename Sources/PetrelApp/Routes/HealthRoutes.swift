@@ -1,0 +1,64 @@
+import Hummingbird
+import Logging
+
+/// Liveness (`/healthz` and aliases): 200 while the process can serve, no dependency checks, so a
+/// slow backend never gets pods restarted. Readiness (`/readiness` and aliases): 200 only when
+/// every gate in `Readiness` is open, answered from memory. Plus the operator's drain switch.
+struct HealthRoutes {
+    let readiness: Readiness
+    let operatorAccess: OperatorAccess
+    let logger: Logger
+
+    static let livenessPaths = ["/healthz", "/livez", "/alive", "/health"]
+    static let readinessPaths = ["/readiness", "/readyz", "/ready"]
+
+    func add(to router: Router<PetrelRequestContext>) {
+        let alive = PreencodedJSON([("status", "UP")])
+        for path in Self.livenessPaths {
+            router.get(RouterPath(path)) { _, _ in alive.response() }
+        }
+        for path in Self.readinessPaths {
+            router.get(RouterPath(path)) { _, context in Self.response(for: readiness.status, requestID: context.requestID) }
+        }
+        router.post("/readiness/disable") { request, context in
+            try operatorAccess.authorize(request)
+            readiness.setOperatorDisabled(true)
+            logger.warning("readiness disabled by an operator", metadata: ["request_id": .string(context.requestID)])
+            return Self.response(for: readiness.status, requestID: context.requestID)
+        }
+        router.post("/readiness/enable") { request, context in
+            try operatorAccess.authorize(request)
+            readiness.setOperatorDisabled(false)
+            logger.notice("readiness enabled by an operator", metadata: ["request_id": .string(context.requestID)])
+            return Self.response(for: readiness.status, requestID: context.requestID)
+        }
+    }
+
+    /// 200 `{"status":"READY","checks":{…}}`, or 503 with the failing gates named and the error shape.
+    static func response(for status: Readiness.Status, requestID: String) -> Response {
+        var body: [UInt8] = []
+        body.append(contentsOf: Array(#"{"status":"#.utf8))
+        JSONText.appendString(status.isReady ? "READY" : "NOT_READY", to: &body)
+        body.append(contentsOf: Array(#","checks":{"#.utf8))
+        for (index, check) in status.checks.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            JSONText.appendString(check.name, to: &body)
+            body.append(UInt8(ascii: ":"))
+            JSONText.appendString(check.result, to: &body)
+        }
+        body.append(UInt8(ascii: "}"))
+        if !status.isReady {
+            let reasons = status.failing.map { "\($0.name): \($0.result)" }.joined(separator: "; ")
+            body.append(contentsOf: Array(#","error":{"code":"not_ready","message":"#.utf8))
+            JSONText.appendString("not ready: \(reasons)", to: &body)
+            body.append(contentsOf: Array(#","request_id":"#.utf8))
+            JSONText.appendString(requestID, to: &body)
+            body.append(UInt8(ascii: "}"))
+        }
+        body.append(UInt8(ascii: "}"))
+        return Response(
+            status: status.isReady ? .ok : .serviceUnavailable,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,57 @@
+import Hummingbird
+
+/// `/` (service info), `/hello` (greeting with where it runs) and `/version`.
+struct InfoRoutes {
+    let configuration: PetrelConfiguration
+    let readiness: Readiness
+
+    struct ServiceInfo: ResponseEncodable {
+        let name: String
+        let version: String
+        let environment: String
+        let uptime_seconds: Double
+        let pod: String
+        let node: String
+        let namespace: String
+    }
+
+    func add(to router: Router<PetrelRequestContext>) {
+        let identity = configuration.identity
+        let greeting = Self.greeting(to: nil, identity)
+        router.get("/") { _, _ in
+            ServiceInfo(
+                name: "petrel", version: BuildInfo.current.version, environment: configuration.environment.rawValue,
+                uptime_seconds: readiness.uptime.seconds.rounded(toPlaces: 3),
+                pod: identity.pod, node: identity.node, namespace: identity.namespace)
+        }
+        router.get("/hello") { request, _ in
+            guard let name = request.uri.queryParameters["name"] else { return greeting.response() }
+            return Self.greeting(to: try Self.validatedName(String(name)), identity).response()
+        }
+        router.get("/version") { _, _ in BuildInfo.current }
+    }
+
+    static func greeting(to name: String?, _ identity: PetrelConfiguration.Identity) -> PreencodedJSON {
+        PreencodedJSON([
+            ("message", name.map { "Hello, \($0)!" } ?? "Hello from petrel"),
+            ("pod", identity.pod), ("node", identity.node), ("namespace", identity.namespace),
+        ])
+    }
+
+    static let maximumNameLength = 64
+
+    /// A name to greet: 1–64 letters, digits, spaces, or `' - .`, so a greeting can't carry markup.
+    static func validatedName(_ name: String) throws -> String {
+        let allowed = !name.isEmpty && name.count <= maximumNameLength
+            && name.unicodeScalars.allSatisfy { scalar in
+                scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || " '-.".unicodeScalars.contains(scalar)
+            }
+            && !name.allSatisfy(\.isWhitespace)
+        guard allowed else {
+            throw APIError.badRequest("name must be 1 to \(maximumNameLength) letters, digits, spaces or ' - .")
+        }
+        return name
+    }
+}
+
+extension BuildInfo: ResponseEncodable {}

@@ -1,0 +1,50 @@
+import Configuration
+import Metrics
+import PetrelApp
+import Prometheus
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Prints to standard error (the C `stderr` global is not concurrency-safe in Swift 6).
+func fail(_ message: String) -> Never {
+    let line = Array("petrel: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(2)
+}
+
+// Only reads configuration and runs the service: everything else lives in PetrelApp.
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(Setting.helpText)
+    exit(0)
+}
+let knownFlags = Set(Setting.all.map(\.flag))
+if let unknown = arguments.first(where: { $0.hasPrefix("-") && !knownFlags.contains(String($0.split(separator: "=")[0])) }) {
+    fail("unknown option \(unknown); run petrel --help for the settings")
+}
+
+let reader = ConfigReader(providers: [
+    CommandLineArgumentsProvider(),
+    EnvironmentVariablesProvider(),
+    try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
+])
+let app: PetrelApplication
+do {
+    app = try await buildApplication(reader: reader)
+} catch let error as ConfigurationError {
+    fail("\(error)")
+}
+// Library metrics recorded through swift-metrics land in the same registry /metrics serves.
+MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: app.metrics.registry))
+do {
+    try await app.run()
+    LogWriter.standardOutput.flush()
+} catch {
+    app.logger.critical("stopped with an error", metadata: ["error": "\(error)"])
+    LogWriter.standardOutput.flush()
+    exit(1)
+}
