@@ -16,6 +16,8 @@ public struct PetrelApplication: ApplicationProtocol {
     let shutdownTimeout: Duration
     public let metrics: PetrelMetrics
     public let readiness: Readiness
+    /// Every route served, as `GET /hello` (HEAD routes the router derives from GET are left out).
+    public let routes: [String]
 
     public var responder: Responder { application.responder }
     public var server: HTTPServerBuilder { application.server }
@@ -66,13 +68,17 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     router.add(middleware: TelemetryMiddleware(metrics: metrics, logger: logger))
     router.add(middleware: ErrorMiddleware(routes: routeTable, logger: logger))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+    let faults = FaultInjector(errorRate: configuration.faultErrorRate, maximumDelayMilliseconds: configuration.faultDelayMilliseconds)
+    router.add(middleware: FaultMiddleware(faults: faults))
 
     let operatorAccess = OperatorAccess(environment: configuration.environment)
     InfoRoutes(configuration: configuration, readiness: readiness).add(to: router)
     HealthRoutes(readiness: readiness, operatorAccess: operatorAccess, logger: logger).add(to: router)
     MetricsRoutes(metrics: metrics, readiness: readiness).add(to: router)
+    FaultRoutes(faults: faults, operatorAccess: operatorAccess, logger: logger).add(to: router)
     OpenAPIRoutes().add(to: router)
-    routeTable.set(router.routes.map { (path: $0.path.description, method: $0.method) })
+    let served = router.routes.map { (path: $0.path.description, method: $0.method) }
+    routeTable.set(served)
 
     let dependencies: [any DependencyCheck] = []
     let services: [any Service] = [
@@ -103,5 +109,6 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
         shutdown: ShutdownCoordinator(readiness: readiness, drain: configuration.shutdownDrain, logger: logger, logWriter: logWriter),
         shutdownTimeout: configuration.shutdownTimeout,
         metrics: metrics,
-        readiness: readiness)
+        readiness: readiness,
+        routes: served.map { "\($0.method.rawValue) \($0.path)" })
 }

@@ -23,6 +23,8 @@ public struct PetrelConfiguration: Sendable {
     public var dependencyCheckInterval: Duration
     public var maxBodyBytes: Int
     public var dataDirectory: String
+    public var faultErrorRate: Double
+    public var faultDelayMilliseconds: Int
     public var identity: Identity
 
     /// Where this process runs, from the Kubernetes downward API; empty outside Kubernetes.
@@ -46,6 +48,8 @@ public struct PetrelConfiguration: Sendable {
         dependencyCheckInterval = try settings.seconds(.dependencyCheckInterval, in: 0.1...300)
         maxBodyBytes = try settings.integer(.maxBodyBytes, in: 1...(64 << 20))
         dataDirectory = try settings.string(.dataDir, nonEmpty: true)
+        faultErrorRate = try settings.number(.faultErrorRate, in: 0...1)
+        faultDelayMilliseconds = try settings.integer(.faultDelayMs, in: 0...10_000)
         identity = Identity(
             pod: try settings.string(.podName),
             node: try settings.string(.nodeName),
@@ -99,13 +103,18 @@ struct SettingReader {
         return number
     }
 
-    func seconds(_ setting: Setting, in range: ClosedRange<Double>) throws(ConfigurationError) -> Duration {
+    func number(_ setting: Setting, in range: ClosedRange<Double>, unit: String = "a number") throws(ConfigurationError) -> Double {
         let value = raw(setting) ?? ""
         guard let number = Double(value.trimmingWhitespace()), number.isFinite, range.contains(number) else {
             throw ConfigurationError(
                 setting: setting, value: value,
-                expected: "a number of seconds from \(range.lowerBound.formatted) to \(range.upperBound.formatted)")
+                expected: "\(unit) from \(range.lowerBound.formatted) to \(range.upperBound.formatted)")
         }
+        return number
+    }
+
+    func seconds(_ setting: Setting, in range: ClosedRange<Double>) throws(ConfigurationError) -> Duration {
+        let number = try number(setting, in: range, unit: "a number of seconds")
         return .milliseconds(Int64((number * 1000).rounded()))
     }
 

@@ -57,6 +57,10 @@ extension Setting {
         "dependency.checkIntervalSeconds", default: "2", "How often backends are checked for readiness.")
     static let maxBodyBytes = Setting("max.bodyBytes", default: "65536", "Largest request body accepted (413 above).")
     static let dataDir = Setting("data.dir", default: "./data", "Directory for the embedded SQLite stores.")
+    static let faultErrorRate = Setting(
+        "fault.errorRate", default: "0", "Fault injection: fraction of application requests answered 500 (0 to 1).")
+    static let faultDelayMs = Setting(
+        "fault.delayMs", default: "0", "Fault injection: delay each application request randomly up to this many ms.")
     static let podName = Setting("pod.name", default: nil, "Pod name (Kubernetes downward API).")
     static let nodeName = Setting("node.name", default: nil, "Node name (Kubernetes downward API).")
     static let podNamespace = Setting("pod.namespace", default: nil, "Namespace (Kubernetes downward API).")
@@ -65,7 +69,7 @@ extension Setting {
     public static let all: [Setting] = [
         httpHost, httpPort, appEnv, logLevel, logFormat,
         readyMinUptime, shutdownDrain, shutdownTimeout, dependencyCheckInterval, maxBodyBytes,
-        dataDir, podName, nodeName, podNamespace,
+        dataDir, faultErrorRate, faultDelayMs, podName, nodeName, podNamespace,
     ]
 
     /// The text `petrel --help` prints.

@@ -6,8 +6,10 @@ import NIOConcurrencyHelpers
 final class RouteTable: Sendable {
     private let routes = NIOLockedValueBox([(template: [Substring], method: HTTPRequest.Method)]())
 
+    /// Every GET route also answers HEAD (the router generates those when it builds its responder).
     func set(_ routes: [(path: String, method: HTTPRequest.Method)]) {
-        let parsed = routes.map { (template: $0.path.split(separator: "/"), method: $0.method) }
+        let withHead = routes + routes.filter { $0.method == .get }.map { (path: $0.path, method: HTTPRequest.Method.head) }
+        let parsed = withHead.map { (template: $0.path.split(separator: "/"), method: $0.method) }
         self.routes.withLockedValue { $0 = parsed }
     }
 
@@ -17,7 +19,7 @@ final class RouteTable: Sendable {
         let methods = routes.withLockedValue { routes in
             routes.filter { Self.matches($0.template, segments) }.map(\.method)
         }
-        return methods.sorted { $0.rawValue < $1.rawValue }
+        return Set(methods).sorted { $0.rawValue < $1.rawValue }
     }
 
     private static func matches(_ template: [Substring], _ segments: [Substring]) -> Bool {

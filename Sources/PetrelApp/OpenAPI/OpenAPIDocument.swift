@@ -1,8 +1,8 @@
 /// The OpenAPI 3.1 description served at `/openapi.yaml`. Kept in Swift so the binary is
 /// self-contained (no resource bundle to ship beside it); the tests check that every route the
 /// router serves is described here and every described operation is served.
-enum OpenAPIDocument {
-    static let yaml = #"""
+public enum OpenAPIDocument {
+    public static let yaml = #"""
         openapi: 3.1.0
         info:
           title: Petrel
@@ -16,6 +16,7 @@ enum OpenAPIDocument {
           - name: info
           - name: probes
           - name: operations
+          - name: faults
         paths:
           /:
             get:
@@ -92,6 +93,83 @@ enum OpenAPIDocument {
                 "503": { $ref: "#/components/responses/ReadinessAnswer" }
                 "403": { $ref: "#/components/responses/Error" }
                 default: { $ref: "#/components/responses/Error" }
+          /status/{code}:
+            get:
+              tags: [faults]
+              operationId: getStatus
+              summary: Answers with the given HTTP status (fault injection).
+              parameters:
+                - { name: code, in: path, required: true, schema: { type: integer, minimum: 200, maximum: 599 } }
+              responses:
+                "200":
+                  description: The requested status, with body {"status":"<code>"}.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/json:
+                      schema: { type: object, required: [status], properties: { status: { type: string } } }
+                default:
+                  description: The requested status, or an error for a code out of range.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/json:
+                      schema:
+                        oneOf:
+                          - { type: object, required: [status], properties: { status: { type: string } } }
+                          - { $ref: "#/components/schemas/Error" }
+          /delay/{seconds}:
+            get:
+              tags: [faults]
+              operationId: getDelay
+              summary: Answers after the given number of seconds, at most 10 (fault injection).
+              parameters:
+                - { name: seconds, in: path, required: true, schema: { type: number, minimum: 0, maximum: 10 } }
+              responses:
+                "200":
+                  description: Answered after the delay.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/json:
+                      schema: { type: object, required: [delayed_seconds], properties: { delayed_seconds: { type: string } } }
+                "400": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /faults:
+            get:
+              tags: [faults]
+              operationId: getFaults
+              summary: The current fault injection settings.
+              responses:
+                "200": { $ref: "#/components/responses/FaultSettings" }
+                default: { $ref: "#/components/responses/Error" }
+          /faults/enable:
+            post:
+              tags: [faults]
+              operationId: enableFaults
+              summary: Turn fault injection on, optionally changing its rate and delay.
+              description: Open only with APP_ENV=development until API keys are configured.
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        error_rate: { type: number, minimum: 0, maximum: 1 }
+                        delay_ms: { type: integer, minimum: 0, maximum: 10000 }
+              responses:
+                "200": { $ref: "#/components/responses/FaultSettings" }
+                "400": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /faults/disable:
+            post:
+              tags: [faults]
+              operationId: disableFaults
+              summary: Turn fault injection off.
+              description: Open only with APP_ENV=development until API keys are configured.
+              responses:
+                "200": { $ref: "#/components/responses/FaultSettings" }
+                "403": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
           /metrics:
             get:
               tags: [operations]
@@ -121,7 +199,7 @@ enum OpenAPIDocument {
         components:
           headers:
             RequestID:
-              description: The caller's X-Request-ID when valid (1-128 of A-Z a-z 0-9 . _ : -), else a new one.
+              description: "The caller's X-Request-ID when valid (1-128 of A-Z a-z 0-9 . _ : -), else a new one."
               schema: { type: string, pattern: "^[A-Za-z0-9._:-]{1,128}$" }
           pathItems:
             Liveness:
@@ -154,6 +232,18 @@ enum OpenAPIDocument {
               content:
                 application/json:
                   schema: { $ref: "#/components/schemas/Error" }
+            FaultSettings:
+              description: Fault injection settings.
+              headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [enabled, error_rate, delay_ms]
+                    properties:
+                      enabled: { type: boolean }
+                      error_rate: { type: number, minimum: 0, maximum: 1 }
+                      delay_ms: { type: integer, minimum: 0 }
             ReadinessAnswer:
               description: Readiness with every gate and its state; when not ready, also an error.
               headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }

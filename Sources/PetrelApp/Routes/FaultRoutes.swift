@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import NIOFoundationCompat
+import Logging
+
+/// Fault injection endpoints: `/status/{code}` answers with any status, `/delay/{seconds}` answers
+/// after a (capped) wait, and the operator switches turn random faults on and off.
+struct FaultRoutes {
+    let faults: FaultInjector
+    let operatorAccess: OperatorAccess
+    let logger: Logger
+
+    static let maximumDelaySeconds = 10.0
+
+    func add(to router: Router<PetrelRequestContext>) {
+        router.get("/status/{code}") { _, context in
+            let code = try context.parameters.require("code", as: Int.self)
+            guard (200...599).contains(code) else {
+                throw APIError.badRequest("code must be an HTTP status from 200 to 599")
+            }
+            return PreencodedJSON([("status", String(code))]).response(status: .init(code: code))
+        }
+        router.get("/delay/{seconds}") { _, context in
+            let seconds = try context.parameters.require("seconds", as: Double.self)
+            guard seconds.isFinite, (0...Self.maximumDelaySeconds).contains(seconds) else {
+                throw APIError.badRequest("seconds must be a number from 0 to \(Self.maximumDelaySeconds.formatted)")
+            }
+            try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            return PreencodedJSON([("delayed_seconds", seconds.formatted)]).response()
+        }
+        router.post("/faults/enable") { request, context in
+            try operatorAccess.authorize(request)
+            let change = try await Self.decodeChange(request, context)
+            let settings = faults.update { settings in
+                settings.enabled = true
+                if let rate = change.errorRate { settings.errorRate = rate }
+                if let delay = change.maximumDelayMilliseconds { settings.maximumDelayMilliseconds = delay }
+            }
+            logger.warning(
+                "fault injection enabled",
+                metadata: [
+                    "error_rate": .stringConvertible(settings.errorRate), "delay_ms": .stringConvertible(settings.maximumDelayMilliseconds),
+                    "request_id": .string(context.requestID),
+                ])
+            return settings
+        }
+        router.post("/faults/disable") { request, context in
+            try operatorAccess.authorize(request)
+            let settings = faults.update { $0.enabled = false }
+            logger.notice("fault injection disabled", metadata: ["request_id": .string(context.requestID)])
+            return settings
+        }
+        router.get("/faults") { _, _ in faults.current }
+    }
+
+    struct Change: Decodable {
+        var errorRate: Double?
+        var maximumDelayMilliseconds: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case errorRate = "error_rate"
+            case maximumDelayMilliseconds = "delay_ms"
+        }
+    }
+
+    /// The optional body of `/faults/enable`; an empty body keeps the current settings.
+    static func decodeChange(_ request: Request, _ context: PetrelRequestContext) async throws -> Change {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        guard body.readableBytes > 0 else { return Change() }
+        let change = try JSONDecoder().decode(Change.self, from: body)
+        if let rate = change.errorRate, !(0...1).contains(rate) {
+            throw APIError.badRequest("error_rate must be a number from 0 to 1")
+        }
+        if let delay = change.maximumDelayMilliseconds, !(0...10_000).contains(delay) {
+            throw APIError.badRequest("delay_ms must be a whole number from 0 to 10000")
+        }
+        return change
+    }
+}
+
+extension FaultInjector.Settings: ResponseEncodable {}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import PetrelApp
+import Testing
+
+@Suite("JSON log lines")
+struct LogTests {
+    /// Writes through the real handler and writer into a pipe, and parses what comes out.
+    func lines(format: LogFormat = .json, _ body: (Logger) -> Void) throws -> [String] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = LogWriter(fileDescriptor: open(path, O_WRONLY | O_APPEND))
+        let logger = Logger(label: "test") { _ in
+            PetrelLogHandler(level: .trace, format: format, writer: writer, fixedFields: [("pod", "p-1")])
+        }
+        body(logger)
+        writer.flush()
+        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test func everyLineIsOneJSONObjectWhateverItCarries() throws {
+        let nasty = "quote\" backslash\\ newline\n tab\t bell\u{07} nul\u{00} del\u{7f} emoji🐦 ünïcode"
+        let output = try lines { logger in
+            logger.info("\(nasty)", metadata: [nasty: .string(nasty), "n": .stringConvertible(42), "list": .array([.string(nasty)])])
+            logger.error("second", metadata: ["nested": .dictionary(["k": .string(nasty)])])
+        }
+        #expect(output.count == 2)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(output[0].utf8)) as? [String: Any])
+        #expect(first["msg"] as? String == nasty)
+        #expect(first[nasty] as? String == nasty)
+        #expect(first["n"] as? Int == 42)
+        #expect(first["pod"] as? String == "p-1")
+        #expect(first["level"] as? String == "info")
+        let timestamp = try #require(first["ts"] as? String)
+        #expect(timestamp.count == 24 && timestamp.hasSuffix("Z"))
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(output[1].utf8)) as? [String: Any])
+        #expect((second["nested"] as? [String: String])?["k"] == nasty)
+    }
+
+    @Test func manyConcurrentWritersNeverInterleave() async throws {
+        let output = try lines { logger in
+            DispatchQueue.concurrentPerform(iterations: 4000) { index in
+                logger.info("line", metadata: ["index": .stringConvertible(index), "pad": .string(String(repeating: "x", count: index % 300))])
+            }
+        }
+        #expect(output.count == 4000)
+        let indexes = try output.map { line -> Int in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return try #require(object["index"] as? Int)
+        }
+        #expect(Set(indexes).count == 4000)
+    }
+
+    @Test func textFormatIsOneLinePerEvent() throws {
+        let output = try lines(format: .text) { logger in logger.warning("hello", metadata: ["k": "v"]) }
+        #expect(output.count == 1)
+        #expect(output[0].contains(" warning hello k=v"))
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs `swift test`.
+# Tests that need a server start a private one on 127.0.0.1 when its binary is here; without it
+# they skip with a line saying how to install it, except under CI=true, where a skip fails.
+set -euo pipefail
+. "$(dirname "$0")/lib/tools.sh"
+cd "$REPO_ROOT"
+
+if [ "$(id -u)" -eq 0 ]; then
+  ensure_apt $(cat scripts/test-packages.txt)
+else
+  log "not root: skipping the Debian packages in scripts/test-packages.txt (install them to run every test)"
+fi
+
+swift build --build-tests "$@"
+swift test --skip-build "$@" 2>&1 | tee .build/test-output.txt
+status=${PIPESTATUS[0]}
+if [ "${CI:-}" = "true" ] && grep -qE 'skipped|Skipped' .build/test-output.txt; then
+  grep -E 'skipped|Skipped' .build/test-output.txt >&2
+  die "a test was skipped under CI=true: every dependency must be installed"
+fi
+exit "$status"
