@@ -20,15 +20,30 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Version, commit and build date, injected at build time with
         // `-Xcc -DPETREL_VERSION=\"1.2.3\"` (see Dockerfile); Swift has no -ldflags -X.
         .target(name: "PetrelBuildInfo"),
+        // A small RESP2 client on SwiftNIO: no Swift Redis client is available from the package mirror.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "PetrelApp",
             dependencies: [
                 "PetrelBuildInfo",
+                "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,12 +75,20 @@ let package = Package(
             path: "Benchmarks/HelloBaseline",
             swiftSettings: strict
         ),
+        // Starts private servers (redis-server, …) on 127.0.0.1 for the tests that need them.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: ["RedisClient", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PetrelAppTests",
             dependencies: [
                 "PetrelApp",
                 // The live tests run the real executable; depending on it makes `swift test` build it.
                 "petrel",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -1,0 +1,31 @@
+import RedisClient
+import Testing
+
+@Suite("Redis URLs")
+struct RedisConfigurationTests {
+    @Test func parsesEveryPart() throws {
+        let plain = try RedisConfiguration(url: "redis://cache.internal")
+        #expect(plain.host == "cache.internal" && plain.port == 6379 && plain.database == 0 && !plain.useTLS)
+        #expect(plain.password == nil && plain.username == nil)
+
+        let full = try RedisConfiguration(url: "rediss://app:p%40ss%3Aword@10.0.0.5:6380/3")
+        #expect(full.useTLS && full.host == "10.0.0.5" && full.port == 6380 && full.database == 3)
+        #expect(full.username == "app" && full.password == "p@ss:word")
+        #expect(full.redacted == "rediss://app:***@10.0.0.5:6380/3")
+
+        let passwordOnly = try RedisConfiguration(url: "redis://:secret@host:7000")
+        #expect(passwordOnly.username == nil && passwordOnly.password == "secret")
+
+        let ipv6 = try RedisConfiguration(url: "redis://[::1]:6390/1")
+        #expect(ipv6.host == "::1" && ipv6.port == 6390 && ipv6.database == 1)
+        #expect(ipv6.redacted == "redis://[::1]:6390/1")
+    }
+
+    @Test(arguments: [
+        "http://host", "redis://", "redis://host:0", "redis://host:99999", "redis://host:port",
+        "redis://host/db", "redis://[::1", "redis://user:%zz@host",
+    ])
+    func rejectsBadURLs(_ url: String) {
+        #expect(throws: RedisError.self) { _ = try RedisConfiguration(url: url) }
+    }
+}

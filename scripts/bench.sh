@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Throughput and latency of Petrel against two references measured in the same run: a bare
+# Hummingbird server with the same /hello (the baseline) and nginx returning the same fixed body
+# (the ceiling). Release build; wrk -t1 -c64 -d10s --latency; rounds interleaved so drift in the
+# machine affects every target alike. Not run by CI: figures on shared CI machines mean little.
+#
+#   scripts/bench.sh                 # 3 rounds of 10 s
+#   ROUNDS=1 DURATION=5s scripts/bench.sh
+set -euo pipefail
+. "$(dirname "$0")/lib/tools.sh"
+cd "$REPO_ROOT"
+ensure_apt wrk nginx curl
+
+ROUNDS="${ROUNDS:-3}" DURATION="${DURATION:-10s}" CONNECTIONS="${CONNECTIONS:-64}"
+swift build -c release --product petrel >&2
+swift build -c release --product HelloBaseline >&2
+bin="$(swift build -c release --show-bin-path)"
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+now_ms() { date +%s%3N; }
+wait_http() { # url → waits until it answers 200, prints the ms it took since $2
+  for _ in $(seq 1 2000); do
+    curl -fs -o /dev/null "$1" && { echo $(( $(now_ms) - $2 )); return 0; }
+    sleep 0.005
+  done
+  die "no answer from $1"
+}
+
+# Petrel: every middleware on, JSON logs to a file (as in production, where stdout is collected).
+petrel_port=$(free_port)
+start=$(now_ms)
+HTTP_HOST=127.0.0.1 HTTP_PORT=$petrel_port READY_MIN_UPTIME_SECONDS=0 DATA_DIR="$work/data" \
+  "$bin/petrel" >"$work/petrel.log" 2>&1 &
+pids+=($!); petrel_pid=$!
+petrel_ready_ms=$(wait_http "http://127.0.0.1:$petrel_port/readiness" "$start")
+
+baseline_port=$(free_port)
+start=$(now_ms)
+"$bin/HelloBaseline" "$baseline_port" >"$work/baseline.log" 2>&1 &
+pids+=($!); baseline_pid=$!
+baseline_ready_ms=$(wait_http "http://127.0.0.1:$baseline_port/hello" "$start")
+
+nginx_port=$(free_port)
+body=$(curl -fs "http://127.0.0.1:$petrel_port/hello")
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { default_type application/json; return 200 '$body'; }
+  }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=($!)
+wait_http "http://127.0.0.1:$nginx_port/hello" "$(now_ms)" >/dev/null
+
+petrel_idle=$(rss_kib "$petrel_pid"); baseline_idle=$(rss_kib "$baseline_pid")
+
+# target name → url
+declare -A url=(
+  [petrel/hello]="http://127.0.0.1:$petrel_port/hello"
+  [petrel/healthz]="http://127.0.0.1:$petrel_port/healthz"
+  [petrel/metrics]="http://127.0.0.1:$petrel_port/metrics"
+  [baseline/hello]="http://127.0.0.1:$baseline_port/hello"
+  [nginx/hello]="http://127.0.0.1:$nginx_port/hello"
+)
+order=(baseline/hello petrel/hello nginx/hello petrel/healthz petrel/metrics)
+extra_targets="${EXTRA_TARGETS:-}"   # "name=url name=url" — later issues add endpoints here
+for pair in $extra_targets; do url[${pair%%=*}]="${pair#*=}"; order+=("${pair%%=*}"); done
+
+declare -A rps p50 p99
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v+0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v*1000 } else print v }'; }
+for round in $(seq 1 "$ROUNDS"); do
+  for target in "${order[@]}"; do
+    out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "${url[$target]}")
+    r=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
+    [ -z "$errors" ] || log "$target round $round: $errors"
+    rps[$target]="${rps[$target]:-} $r"
+    p50[$target]="${p50[$target]:-} $(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")")"
+    p99[$target]="${p99[$target]:-} $(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")"
+    log "round $round $target: $r req/s"
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+petrel_loaded=$(rss_kib "$petrel_pid"); baseline_loaded=$(rss_kib "$baseline_pid")
+base=$(median "${rps[baseline/hello]}"); ceiling=$(median "${rps[nginx/hello]}")
+printf '\nwrk -t1 -c%s -d%s --latency, median of %s rounds\n\n' "$CONNECTIONS" "$DURATION" "$ROUNDS"
+printf '%-22s %10s %9s %9s %12s %10s\n' target req/s p50_ms p99_ms vs_baseline vs_nginx
+for target in "${order[@]}"; do
+  r=$(median "${rps[$target]}")
+  printf '%-22s %10.0f %9.3f %9.3f %11.1f%% %9.1f%%\n' "$target" "$r" "$(median "${p50[$target]}")" \
+    "$(median "${p99[$target]}")" "$(awk -v a="$r" -v b="$base" 'BEGIN{print 100*a/b}')" \
+    "$(awk -v a="$r" -v b="$ceiling" 'BEGIN{print 100*a/b}')"
+done
+printf '\n%-22s %10s %12s %14s\n' process idle_MiB loaded_MiB start_to_ready_ms
+printf '%-22s %10.1f %12.1f %14s\n' petrel "$(awk -v k="$petrel_idle" 'BEGIN{print k/1024}')" \
+  "$(awk -v k="$petrel_loaded" 'BEGIN{print k/1024}')" "$petrel_ready_ms"
+printf '%-22s %10.1f %12.1f %14s\n' baseline "$(awk -v k="$baseline_idle" 'BEGIN{print k/1024}')" \
+  "$(awk -v k="$baseline_loaded" 'BEGIN{print k/1024}')" "$baseline_ready_ms"
