@@ -75,17 +75,20 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     InfoRoutes(configuration: configuration, readiness: readiness).add(to: router)
     HealthRoutes(readiness: readiness, operatorAccess: operatorAccess, logger: logger).add(to: router)
     MetricsRoutes(metrics: metrics, readiness: readiness).add(to: router)
+    let backends = try Backends(configuration: configuration, metrics: metrics, logger: logger)
+    HitsRoutes(store: backends.counter, metrics: metrics).add(to: router)
     FaultRoutes(faults: faults, operatorAccess: operatorAccess, logger: logger).add(to: router)
     OpenAPIRoutes().add(to: router)
     let served = router.routes.map { (path: $0.path.description, method: $0.method) }
     routeTable.set(served)
 
-    let dependencies: [any DependencyCheck] = []
-    let services: [any Service] = [
-        DependencyMonitor(
-            checks: dependencies, interval: configuration.dependencyCheckInterval,
-            readiness: readiness, metrics: metrics, logger: logger)
-    ]
+    // Backends start first and close last; the monitor stops before them.
+    let services: [any Service] =
+        backends.services + [
+            DependencyMonitor(
+                checks: backends.checks, interval: configuration.dependencyCheckInterval,
+                readiness: readiness, metrics: metrics, logger: logger)
+        ]
 
     let application = Application(
         router: router,

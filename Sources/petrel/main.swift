@@ -10,10 +10,10 @@ import Musl
 #endif
 
 /// Prints to standard error (the C `stderr` global is not concurrency-safe in Swift 6).
-func fail(_ message: String) -> Never {
+func fail(_ message: String, status: Int32 = 2) -> Never {
     let line = Array("petrel: \(message)\n".utf8)
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    exit(2)
+    exit(status)
 }
 
 // Only reads configuration and runs the service: everything else lives in PetrelApp.
@@ -37,6 +37,8 @@ do {
     app = try await buildApplication(reader: reader)
 } catch let error as ConfigurationError {
     fail("\(error)")
+} catch {
+    fail("cannot start: \(error)", status: 1)
 }
 // Library metrics recorded through swift-metrics land in the same registry /metrics serves.
 MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: app.metrics.registry))

@@ -1,5 +1,6 @@
 public import Configuration
 public import Logging
+public import RedisClient
 
 /// The environment a deployment runs in. Development relaxes guards that production keeps.
 public enum AppEnvironment: String, Sendable, CaseIterable {
@@ -8,6 +9,10 @@ public enum AppEnvironment: String, Sendable, CaseIterable {
 
 public enum LogFormat: String, Sendable, CaseIterable {
     case json, text
+}
+
+public enum CounterBackend: String, Sendable, CaseIterable {
+    case memory, sqlite, redis
 }
 
 /// Everything Petrel reads from its configuration, parsed and validated before anything starts.
@@ -23,6 +28,9 @@ public struct PetrelConfiguration: Sendable {
     public var dependencyCheckInterval: Duration
     public var maxBodyBytes: Int
     public var dataDirectory: String
+    public var counterBackend: CounterBackend
+    public var counterKey: String
+    public var redis: RedisConfiguration
     public var faultErrorRate: Double
     public var faultDelayMilliseconds: Int
     public var identity: Identity
@@ -48,6 +56,16 @@ public struct PetrelConfiguration: Sendable {
         dependencyCheckInterval = try settings.seconds(.dependencyCheckInterval, in: 0.1...300)
         maxBodyBytes = try settings.integer(.maxBodyBytes, in: 1...(64 << 20))
         dataDirectory = try settings.string(.dataDir, nonEmpty: true)
+        counterBackend = try settings.choice(.counterStore, CounterBackend.self)
+        counterKey = try settings.string(.counterKey, nonEmpty: true)
+        let redisURL = try settings.string(.redisURL, nonEmpty: true)
+        let redisTimeout = try settings.integer(.redisTimeoutMs, in: 1...60_000)
+        let redisPoolSize = try settings.integer(.redisPoolSize, in: 1...1024)
+        do {
+            redis = try RedisConfiguration(url: redisURL, timeout: .milliseconds(redisTimeout), poolSize: redisPoolSize)
+        } catch {
+            throw ConfigurationError(setting: .redisURL, value: redisURL, expected: "a Redis URL (\(error))")
+        }
         faultErrorRate = try settings.number(.faultErrorRate, in: 0...1)
         faultDelayMilliseconds = try settings.integer(.faultDelayMs, in: 0...10_000)
         identity = Identity(

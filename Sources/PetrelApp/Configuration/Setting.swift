@@ -57,6 +57,13 @@ extension Setting {
         "dependency.checkIntervalSeconds", default: "2", "How often backends are checked for readiness.")
     static let maxBodyBytes = Setting("max.bodyBytes", default: "65536", "Largest request body accepted (413 above).")
     static let dataDir = Setting("data.dir", default: "./data", "Directory for the embedded SQLite stores.")
+    static let counterStore = Setting("counter.store", default: "sqlite", "Hit counter backend: memory, sqlite or redis.")
+    static let counterKey = Setting("counter.key", default: "petrel:hits", "Name of the shared counter (Redis key, SQLite row).")
+    static let redisURL = Setting(
+        "redis.url", default: "redis://127.0.0.1:6379/0", "redis://[user:password@]host[:port][/db], rediss:// for TLS.", secret: true)
+    static let redisTimeoutMs = Setting(
+        "redis.timeoutMs", default: "250", "Longest a Redis call may take, pool wait and connect included.")
+    static let redisPoolSize = Setting("redis.poolSize", default: "8", "Most connections to Redis per process.")
     static let faultErrorRate = Setting(
         "fault.errorRate", default: "0", "Fault injection: fraction of application requests answered 500 (0 to 1).")
     static let faultDelayMs = Setting(
@@ -69,7 +76,7 @@ extension Setting {
     public static let all: [Setting] = [
         httpHost, httpPort, appEnv, logLevel, logFormat,
         readyMinUptime, shutdownDrain, shutdownTimeout, dependencyCheckInterval, maxBodyBytes,
-        dataDir, faultErrorRate, faultDelayMs, podName, nodeName, podNamespace,
+        dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize, faultErrorRate, faultDelayMs, podName, nodeName, podNamespace,
     ]
 
     /// The text `petrel --help` prints.

@@ -17,6 +17,7 @@ public enum OpenAPIDocument {
           - name: probes
           - name: operations
           - name: faults
+          - name: hits
         paths:
           /:
             get:
@@ -63,6 +64,24 @@ public enum OpenAPIDocument {
                   content:
                     application/json:
                       schema: { $ref: "#/components/schemas/Version" }
+                default: { $ref: "#/components/responses/Error" }
+          /hits:
+            get:
+              tags: [hits]
+              operationId: hit
+              summary: Count one more hit on the counter every replica shares, and say how many.
+              responses:
+                "200": { $ref: "#/components/responses/HitCount" }
+                "503": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /hits/current:
+            get:
+              tags: [hits]
+              operationId: currentHits
+              summary: The shared count, without counting.
+              responses:
+                "200": { $ref: "#/components/responses/HitCount" }
+                "503": { $ref: "#/components/responses/Error" }
                 default: { $ref: "#/components/responses/Error" }
           /healthz: { $ref: "#/components/pathItems/Liveness" }
           /livez: { $ref: "#/components/pathItems/Liveness" }
@@ -232,6 +251,17 @@ public enum OpenAPIDocument {
               content:
                 application/json:
                   schema: { $ref: "#/components/schemas/Error" }
+            HitCount:
+              description: The count; text by default, JSON when the client accepts application/json.
+              headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+              content:
+                text/plain:
+                  schema: { type: string, pattern: "^Holla! we have hit [0-9]+ times\\n$" }
+                application/json:
+                  schema:
+                    type: object
+                    required: [hits]
+                    properties: { hits: { type: integer, minimum: 0 } }
             FaultSettings:
               description: Fault injection settings.
               headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }

@@ -27,6 +27,7 @@ final class PetrelProcess: Sendable {
         var settings = [
             "HTTP_HOST": "127.0.0.1", "HTTP_PORT": "0", "SHUTDOWN_DRAIN_SECONDS": "1", "SHUTDOWN_TIMEOUT_SECONDS": "5",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("petrel-data-\(UUID().uuidString)").path,
         ]
         settings.merge(environment) { _, new in new }
         process.environment = settings
