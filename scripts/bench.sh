@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/tools.sh"
 cd "$REPO_ROOT"
-ensure_apt wrk nginx curl
+ensure_apt wrk nginx curl redis-server
 
 ROUNDS="${ROUNDS:-3}" DURATION="${DURATION:-10s}" CONNECTIONS="${CONNECTIONS:-64}"
 swift build -c release --product petrel >&2
@@ -39,6 +39,17 @@ HTTP_HOST=127.0.0.1 HTTP_PORT=$petrel_port READY_MIN_UPTIME_SECONDS=0 DATA_DIR="
   "$bin/petrel" >"$work/petrel.log" 2>&1 &
 pids+=($!); petrel_pid=$!
 petrel_ready_ms=$(wait_http "http://127.0.0.1:$petrel_port/readiness" "$start")
+
+# A second Petrel with the hit counter on Redis, and redis-benchmark as that path's ceiling.
+redis_port=$(free_port)
+redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
+pids+=($!)
+until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.01; done
+petrel_redis_port=$(free_port)
+HTTP_HOST=127.0.0.1 HTTP_PORT=$petrel_redis_port COUNTER_STORE=redis REDIS_URL="redis://127.0.0.1:$redis_port/0" \
+  DATA_DIR="$work/data-redis" "$bin/petrel" >"$work/petrel-redis.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$petrel_redis_port/readiness" "$(now_ms)" >/dev/null
 
 baseline_port=$(free_port)
 start=$(now_ms)
@@ -74,10 +85,12 @@ declare -A url=(
   [petrel/hello]="http://127.0.0.1:$petrel_port/hello"
   [petrel/healthz]="http://127.0.0.1:$petrel_port/healthz"
   [petrel/metrics]="http://127.0.0.1:$petrel_port/metrics"
+  [petrel/hits-sqlite]="http://127.0.0.1:$petrel_port/hits"
+  [petrel/hits-redis]="http://127.0.0.1:$petrel_redis_port/hits"
   [baseline/hello]="http://127.0.0.1:$baseline_port/hello"
   [nginx/hello]="http://127.0.0.1:$nginx_port/hello"
 )
-order=(baseline/hello petrel/hello nginx/hello petrel/healthz petrel/metrics)
+order=(baseline/hello petrel/hello nginx/hello petrel/healthz petrel/metrics petrel/hits-redis petrel/hits-sqlite)
 extra_targets="${EXTRA_TARGETS:-}"   # "name=url name=url" — later issues add endpoints here
 for pair in $extra_targets; do url[${pair%%=*}]="${pair#*=}"; order+=("${pair%%=*}"); done
 
@@ -112,3 +125,7 @@ printf '%-22s %10.1f %12.1f %14s\n' petrel "$(awk -v k="$petrel_idle" 'BEGIN{pri
   "$(awk -v k="$petrel_loaded" 'BEGIN{print k/1024}')" "$petrel_ready_ms"
 printf '%-22s %10.1f %12.1f %14s\n' baseline "$(awk -v k="$baseline_idle" 'BEGIN{print k/1024}')" \
   "$(awk -v k="$baseline_loaded" 'BEGIN{print k/1024}')" "$baseline_ready_ms"
+
+incr=$(redis-benchmark -p "$redis_port" -t incr -c "$CONNECTIONS" -n 200000 --csv | awk -F'"' '$2 == "INCR" {print $4}')
+printf '\nredis-benchmark -t incr -c %s (ceiling of /hits on Redis): %s req/s; petrel/hits-redis is %.1f%% of it\n' \
+  "$CONNECTIONS" "$incr" "$(awk -v a="$(median "${rps[petrel/hits-redis]}")" -v b="$incr" 'BEGIN{print 100*a/b}')"

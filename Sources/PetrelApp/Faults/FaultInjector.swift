@@ -1,3 +1,4 @@
+import Atomics
 import NIOConcurrencyHelpers
 
 /// Deliberate failures for testing alerts, autoscaling and rollouts (podinfo-style): a fraction
@@ -19,12 +20,15 @@ public final class FaultInjector: Sendable {
     }
 
     private let settings: NIOLockedValueBox<Settings>
+    /// Read on every request without the lock: off is the common case and must cost nothing.
+    private let enabled: ManagedAtomic<Bool>
 
     init(errorRate: Double, maximumDelayMilliseconds: Int) {
-        settings = .init(
-            Settings(
-                enabled: errorRate > 0 || maximumDelayMilliseconds > 0,
-                errorRate: errorRate, maximumDelayMilliseconds: maximumDelayMilliseconds))
+        let initial = Settings(
+            enabled: errorRate > 0 || maximumDelayMilliseconds > 0,
+            errorRate: errorRate, maximumDelayMilliseconds: maximumDelayMilliseconds)
+        settings = .init(initial)
+        enabled = .init(initial.enabled)
     }
 
     var current: Settings { settings.withLockedValue { $0 } }
@@ -32,11 +36,14 @@ public final class FaultInjector: Sendable {
     func update(_ change: (inout Settings) -> Void) -> Settings {
         settings.withLockedValue { settings in
             change(&settings)
+            enabled.store(settings.enabled, ordering: .relaxed)
             return settings
         }
     }
 
     /// What to do to one request: a delay (possibly zero) and whether to fail it.
+    var isEnabled: Bool { enabled.load(ordering: .relaxed) }
+
     func decide() -> (delay: Duration, fail: Bool) {
         let settings = current
         guard settings.enabled else { return (.zero, false) }

@@ -45,13 +45,13 @@ public struct APIError: Error, Sendable {
     func response(requestID: String) -> Response {
         var body: [UInt8] = []
         body.reserveCapacity(128 + message.utf8.count)
-        body.append(contentsOf: Array(#"{"error":{"code":"#.utf8))
+        body.append(contentsOf: #"{"error":{"code":"#.utf8)
         JSONText.appendString(code, to: &body)
-        body.append(contentsOf: Array(#","message":"#.utf8))
+        body.append(contentsOf: #","message":"#.utf8)
         JSONText.appendString(message, to: &body)
-        body.append(contentsOf: Array(#","request_id":"#.utf8))
+        body.append(contentsOf: #","request_id":"#.utf8)
         JSONText.appendString(requestID, to: &body)
-        body.append(contentsOf: Array("}}\n".utf8))
+        body.append(contentsOf: "}}\n".utf8)
         var fields = headers
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -40,9 +40,9 @@ enum JSONText {
             appendString(string, to: &output)
         case .stringConvertible(let convertible):
             switch convertible {
-            case let number as Int: output.append(contentsOf: Array(String(number).utf8))
-            case let number as Double where number.isFinite: output.append(contentsOf: Array(String(number).utf8))
-            case let flag as Bool: output.append(contentsOf: Array((flag ? "true" : "false").utf8))
+            case let number as Int: output.append(contentsOf: String(number).utf8)
+            case let number as Double where number.isFinite: output.append(contentsOf: String(number).utf8)
+            case let flag as Bool: output.append(contentsOf: (flag ? "true" : "false").utf8)
             default: appendString(convertible.description, to: &output)
             }
         case .array(let values):

@@ -44,8 +44,8 @@ public final class LogWriter: Sendable {
                 return nil
             }
             if state.dropped > 0 {
-                state.buffer.append(contentsOf: Array(#"{"level":"warning","msg":"log lines dropped: output not draining","dropped":"#.utf8))
-                state.buffer.append(contentsOf: Array("\(state.dropped)}\n".utf8))
+                state.buffer.append(contentsOf: #"{"level":"warning","msg":"log lines dropped: output not draining","dropped":"#.utf8)
+                state.buffer.append(contentsOf: "\(state.dropped)}\n".utf8)
                 state.dropped = 0
             }
             state.buffer.append(contentsOf: line)

@@ -26,11 +26,12 @@ public struct PetrelLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
+        // Merging builds a new dictionary: skip it in the common case of one source of fields.
+        var fields = metadata.isEmpty && metadataProvider == nil ? event.metadata ?? [:] : metadata
         if let provided = metadataProvider?.get() {
             fields.merge(provided) { _, new in new }
         }
-        if let extra = event.metadata {
+        if let extra = event.metadata, !(metadata.isEmpty && metadataProvider == nil) {
             fields.merge(extra) { _, new in new }
         }
         if let error = event.error {
@@ -47,11 +48,11 @@ public struct PetrelLogHandler: LogHandler {
     }
 
     private func appendJSON(_ event: LogEvent, _ fields: Logger.Metadata, to line: inout [UInt8]) {
-        line.append(contentsOf: Array(#"{"ts":""#.utf8))
+        line.append(contentsOf: #"{"ts":""#.utf8)
         JSONText.appendTimestamp(to: &line)
-        line.append(contentsOf: Array(#"","level":""#.utf8))
-        line.append(contentsOf: Array(event.level.rawValue.utf8))
-        line.append(contentsOf: Array(#"","msg":"#.utf8))
+        line.append(contentsOf: #"","level":""#.utf8)
+        line.append(contentsOf: event.level.rawValue.utf8)
+        line.append(contentsOf: #"","msg":"#.utf8)
         JSONText.appendString(event.message.description, to: &line)
         for (key, value) in fixedFields where fields[key] == nil {
             line.append(UInt8(ascii: ","))
@@ -71,9 +72,9 @@ public struct PetrelLogHandler: LogHandler {
 
     private func appendText(_ event: LogEvent, _ fields: Logger.Metadata, to line: inout [UInt8]) {
         JSONText.appendTimestamp(to: &line)
-        line.append(contentsOf: Array(" \(event.level.rawValue) \(event.message)".utf8))
+        line.append(contentsOf: " \(event.level.rawValue) \(event.message)".utf8)
         for key in fields.keys.sorted() {
-            line.append(contentsOf: Array(" \(key)=\(fields[key]!)".utf8))
+            line.append(contentsOf: " \(key)=\(fields[key]!)".utf8)
         }
     }
 }

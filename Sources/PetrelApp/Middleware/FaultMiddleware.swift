@@ -11,7 +11,7 @@ struct FaultMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard !TelemetryMiddleware.quietRoutes.contains(path), !Self.exemptPrefixes.contains(where: path.hasPrefix) else {
+        guard faults.isEnabled, !TelemetryMiddleware.quietRoutes.contains(path), !Self.exemptPrefixes.contains(where: path.hasPrefix) else {
             return try await next(request, context)
         }
         let (delay, fail) = faults.decide()

@@ -37,9 +37,9 @@ struct HealthRoutes {
     /// 200 `{"status":"READY","checks":{…}}`, or 503 with the failing gates named and the error shape.
     static func response(for status: Readiness.Status, requestID: String) -> Response {
         var body: [UInt8] = []
-        body.append(contentsOf: Array(#"{"status":"#.utf8))
+        body.append(contentsOf: #"{"status":"#.utf8)
         JSONText.appendString(status.isReady ? "READY" : "NOT_READY", to: &body)
-        body.append(contentsOf: Array(#","checks":{"#.utf8))
+        body.append(contentsOf: #","checks":{"#.utf8)
         for (index, check) in status.checks.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
             JSONText.appendString(check.name, to: &body)
@@ -49,9 +49,9 @@ struct HealthRoutes {
         body.append(UInt8(ascii: "}"))
         if !status.isReady {
             let reasons = status.failing.map { "\($0.name): \($0.result)" }.joined(separator: "; ")
-            body.append(contentsOf: Array(#","error":{"code":"not_ready","message":"#.utf8))
+            body.append(contentsOf: #","error":{"code":"not_ready","message":"#.utf8)
             JSONText.appendString("not ready: \(reasons)", to: &body)
-            body.append(contentsOf: Array(#","request_id":"#.utf8))
+            body.append(contentsOf: #","request_id":"#.utf8)
             JSONText.appendString(requestID, to: &body)
             body.append(UInt8(ascii: "}"))
         }
