@@ -1,0 +1,1 @@
+../../../kubernetes/components/es-snapshots/snapshot.sh

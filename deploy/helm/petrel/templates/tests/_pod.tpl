@@ -1,0 +1,37 @@
+{{/* A helm test pod: restricted, tiny, runs one shell script against the Service. */}}
+{{- define "petrel.testPod" -}}
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ include "petrel.fullname" .root }}-test-{{ .name }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "petrel.labels" (dict "root" .root "component" "helm-test") | nindent 4 }}
+  annotations:
+    helm.sh/hook: test
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+    checkov.io/skip1: CKV_K8S_40=curlimages/curl runs as its own UID 100; runAsNonRoot and PSA restricted enforce non-root
+    {{- include "petrel.checkovPinnedImage" .root | nindent 4 }}
+    checkov.io/skip4: CKV_K8S_8=a one-shot test pod serves nothing a liveness probe could check
+    checkov.io/skip5: CKV_K8S_9=a one-shot test pod serves nothing a readiness probe could check
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  securityContext:
+    {{- include "petrel.podSecurityContext" (dict "uid" 100 "gid" 101) | nindent 4 }}
+  containers:
+    - name: test
+      image: {{ .root.Values.tests.image }}
+      imagePullPolicy: IfNotPresent
+      env:
+        - name: BASE
+          value: http://{{ include "petrel.fullname" .root }}.{{ .root.Release.Namespace }}.svc
+      command: ["sh", "-euc"]
+      args:
+        - {{ .script | quote }}
+      resources:
+        requests: {cpu: 10m, memory: 16Mi}
+        limits: {cpu: 100m, memory: 32Mi}
+      securityContext:
+        {{- include "petrel.containerSecurityContext" .root | nindent 8 }}
+{{- end -}}
