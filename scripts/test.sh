@@ -20,8 +20,8 @@ if [ "${CI:-}" = "true" ] && grep -qE 'skipped|Skipped' .build/test-output.txt; 
   die "a test was skipped under CI=true: every dependency must be installed"
 fi
 # One plain closing line with the counts (Swift Testing's per-test lines; XCTest has none here).
-passed=$(grep -cE '^✔ Test .* passed after' .build/test-output.txt || true)
-failed=$(grep -cE '^✘ Test .* failed after' .build/test-output.txt || true)
+passed=$(grep -E '^✔ Test .* passed after' .build/test-output.txt | grep -vc 'Test run with' || true)
+failed=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | grep -vc 'Test run with' || true)
 [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "tests: $passed passed, $failed failed"
 exit "$status"
