@@ -1,3 +1,4 @@
+import Atomics
 import Hummingbird
 
 /// Gives every request an id and echoes it in `X-Request-ID`: the caller's when it is valid
@@ -10,11 +11,29 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.requestID = request.headers[.requestID].flatMap(Self.validated) ?? RequestID().description
+        context.requestID = request.headers[.requestID].flatMap(Self.validated) ?? Self.newID()
         var response = try await next(request, context)
         response.headers[.requestID] = context.requestID
         return response
     }
+
+    /// 32 hex digits: a random per-process prefix and a counter, so ids are unique without
+    /// a random draw per request, and always the same length.
+    static func newID() -> String {
+        let low = counter.loadThenWrappingIncrement(ordering: .relaxed)
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            for (offset, word) in [(0, processPrefix), (16, low)] {
+                for index in 0..<16 {
+                    buffer[offset + index] = hexDigits[Int((word >> UInt64(60 - 4 * index)) & 0xf)]
+                }
+            }
+            return 32
+        }
+    }
+
+    private static let processPrefix = UInt64.random(in: .min ... .max)
+    private static let counter = ManagedAtomic<UInt64>(UInt64.random(in: .min ... .max))
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func validated(_ candidate: String) -> String? {
         let bytes = candidate.utf8
