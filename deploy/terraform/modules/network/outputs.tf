@@ -1,0 +1,24 @@
+output "vpc_id" {
+  description = "VPC ID (the AWS Load Balancer Controller's vpcId value)."
+  value       = aws_vpc.this.id
+}
+
+output "vpc_cidr" {
+  description = "VPC CIDR block."
+  value       = aws_vpc.this.cidr_block
+}
+
+output "public_subnet_ids" {
+  description = "Public subnet IDs, one per zone, in var.azs order."
+  value       = aws_subnet.public[*].id
+}
+
+output "private_subnet_ids" {
+  description = "Private subnet IDs, one per zone, in var.azs order."
+  value       = aws_subnet.private[*].id
+}
+
+output "nat_public_ips" {
+  description = "Egress addresses of the cluster (allow-list these at third parties)."
+  value       = aws_eip.nat[*].public_ip
+}

@@ -1,0 +1,115 @@
+# Offline plan/apply against a mocked AWS provider: asserts the shape of the network per environment size.
+
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+variables {
+  name         = "petrel-test"
+  cluster_name = "petrel-test"
+  azs          = ["us-east-1a", "us-east-1b", "us-east-1c"]
+}
+
+run "prod_has_one_nat_per_zone" {
+  command = apply
+
+  variables {
+    single_nat_gateway = false
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.this) == 3 && length(aws_eip.nat) == 3
+    error_message = "prod-sized network must have one NAT gateway (and EIP) per zone"
+  }
+
+  assert {
+    condition     = toset([for i in range(3) : aws_route.private_nat[i].nat_gateway_id]) == toset(aws_nat_gateway.this[*].id)
+    error_message = "each zone's private route table must use its own zone's NAT gateway"
+  }
+
+  assert {
+    condition     = [for i in range(3) : aws_nat_gateway.this[i].subnet_id] == aws_subnet.public[*].id
+    error_message = "NAT gateway i must sit in public subnet i (same zone)"
+  }
+}
+
+run "dev_shares_one_nat" {
+  command = apply
+
+  variables {
+    single_nat_gateway = true
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.this) == 1 && length(aws_eip.nat) == 1
+    error_message = "dev-sized network must have exactly one NAT gateway"
+  }
+
+  assert {
+    condition     = length(aws_route_table.private) == 3 && alltrue([for r in aws_route.private_nat : r.nat_gateway_id == aws_nat_gateway.this[0].id])
+    error_message = "all three private route tables must route through the single NAT gateway"
+  }
+}
+
+run "subnets_per_zone_and_tags" {
+  command = plan
+
+  assert {
+    condition     = length(aws_subnet.public) == 3 && length(aws_subnet.private) == 3
+    error_message = "expected three public and three private subnets"
+  }
+
+  assert {
+    condition     = tolist(aws_subnet.public[*].availability_zone) == var.azs && tolist(aws_subnet.private[*].availability_zone) == var.azs
+    error_message = "subnet i must be in zone i, for both tiers"
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_subnet.public : s.tags["kubernetes.io/role/elb"] == "1" && s.tags["kubernetes.io/cluster/petrel-test"] == "shared" && !contains(keys(s.tags), "kubernetes.io/role/internal-elb")])
+    error_message = "public subnets must carry the internet-facing ELB tag and the cluster tag, and not the internal one"
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_subnet.private : s.tags["kubernetes.io/role/internal-elb"] == "1" && s.tags["kubernetes.io/cluster/petrel-test"] == "shared" && !contains(keys(s.tags), "kubernetes.io/role/elb")])
+    error_message = "private subnets must carry the internal ELB tag and the cluster tag, and not the public one"
+  }
+
+  assert {
+    condition     = aws_subnet.public[*].cidr_block == ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"] && aws_subnet.private[*].cidr_block == ["10.0.16.0/20", "10.0.32.0/20", "10.0.48.0/20"]
+    error_message = "subnet layout drifted: public /24s at the bottom, private /20s above them"
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_subnet.public : s.map_public_ip_on_launch == false])
+    error_message = "public subnets must not hand out public IPs on launch"
+  }
+}
+
+run "flow_logs_capture_everything_encrypted" {
+  command = plan
+
+  assert {
+    condition     = aws_flow_log.this.traffic_type == "ALL" && aws_flow_log.this.log_destination_type == "cloud-watch-logs"
+    error_message = "flow logs must record ALL traffic to CloudWatch"
+  }
+
+  assert {
+    condition     = aws_kms_key.flow_logs.enable_key_rotation && aws_cloudwatch_log_group.flow_logs.retention_in_days == 365
+    error_message = "flow log key must rotate and logs must be kept a year by default"
+  }
+
+  assert {
+    condition     = length(aws_default_security_group.this.ingress) == 0 && length(aws_default_security_group.this.egress) == 0
+    error_message = "the default security group must have no rules"
+  }
+}
+
+run "rejects_two_zones" {
+  command = plan
+
+  variables {
+    azs = ["us-east-1a", "us-east-1b"]
+  }
+
+  expect_failures = [var.azs]
+}
