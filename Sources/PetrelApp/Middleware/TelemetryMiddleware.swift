@@ -11,9 +11,7 @@ struct TelemetryMiddleware: RouterMiddleware {
     let logger: Logger
 
     /// Routes polled by machines: counted, but logged only at debug.
-    static let quietRoutes: Set<String> = [
-        "/healthz", "/livez", "/alive", "/health", "/readiness", "/readyz", "/ready", "/metrics",
-    ]
+    static let quietRoutes = Set(HealthRoutes.livenessPaths + HealthRoutes.readinessPaths + [MetricsRoutes.path])
     static let unmatchedRoute = "unmatched"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

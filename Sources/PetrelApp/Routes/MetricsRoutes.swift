@@ -5,8 +5,10 @@ struct MetricsRoutes {
     let metrics: PetrelMetrics
     let readiness: Readiness
 
+    static let path = "/metrics"
+
     func add(to router: Router<PetrelRequestContext>) {
-        router.get("/metrics") { _, _ in
+        router.get(RouterPath(Self.path)) { _, _ in
             let text = metrics.exposition(isReady: readiness.status.isReady, uptime: readiness.uptime.seconds)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -1,3 +1,5 @@
+import RedisClient
+
 /// Times every call to the backend in `petrel_dependency_request_duration_seconds` and turns
 /// its failures into 503 `dependency_unavailable`, bounded by the backend's own timeout.
 struct InstrumentedCounterStore: CounterStore {
@@ -20,9 +22,15 @@ struct InstrumentedCounterStore: CounterStore {
             metrics.recordDependencyCall(dependency, operation: operation, outcome: "success", duration: .now - start)
             return value
         } catch {
-            let outcome = "\(error)".contains("in time") ? "timeout" : "error"
+            let outcome = Self.isTimeout(error) ? "timeout" : "error"
             metrics.recordDependencyCall(dependency, operation: operation, outcome: outcome, duration: .now - start)
             throw APIError.dependencyUnavailable(dependency, "\(error)")
         }
+    }
+
+    private static func isTimeout(_ error: any Error) -> Bool {
+        if error is TimeoutError { return true }
+        if case RedisError.timeout = error { return true }
+        return false
     }
 }
