@@ -7,10 +7,14 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 if [ "$(id -u)" -eq 0 ]; then
-  ensure_apt $(cat scripts/test-packages.txt)
+  mapfile -t test_packages <scripts/test-packages.txt
+  ensure_apt "${test_packages[@]}"
 else
   log "not root: skipping the Debian packages in scripts/test-packages.txt (install them to run every test)"
 fi
+
+# The Elasticsearch-compatible server for the city tests: a static binary from PyPI, in .venv.
+ensure_pip osmem-server==0.1.6
 
 swift build --build-tests "$@"
 # Serial: the live tests time real processes and sockets, and 2 cores shared by parallel suites

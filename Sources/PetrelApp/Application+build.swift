@@ -71,20 +71,21 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     let faults = FaultInjector(errorRate: configuration.faultErrorRate, maximumDelayMilliseconds: configuration.faultDelayMilliseconds)
     router.add(middleware: FaultMiddleware(faults: faults))
 
-    let operatorAccess = OperatorAccess(environment: configuration.environment)
+    let apiKeys = try APIKeys(path: configuration.apiKeysFile, environment: configuration.environment, logger: logger)
     InfoRoutes(configuration: configuration, readiness: readiness).add(to: router)
-    HealthRoutes(readiness: readiness, operatorAccess: operatorAccess, logger: logger).add(to: router)
+    HealthRoutes(readiness: readiness, apiKeys: apiKeys, logger: logger).add(to: router)
     MetricsRoutes(metrics: metrics, readiness: readiness).add(to: router)
     let backends = try Backends(configuration: configuration, metrics: metrics, logger: logger)
     HitsRoutes(store: backends.counter, metrics: metrics).add(to: router)
-    FaultRoutes(faults: faults, operatorAccess: operatorAccess, logger: logger).add(to: router)
+    CityRoutes(store: backends.cities, apiKeys: apiKeys).add(to: router)
+    FaultRoutes(faults: faults, apiKeys: apiKeys, logger: logger).add(to: router)
     OpenAPIRoutes().add(to: router)
     let served = router.routes.map { (path: $0.path.description, method: $0.method) }
     routeTable.set(served)
 
     // Backends start first and close last; the monitor stops before them.
     let services: [any Service] =
-        backends.services + [
+        [apiKeys] + backends.services + [
             DependencyMonitor(
                 checks: backends.checks, interval: configuration.dependencyCheckInterval,
                 readiness: readiness, metrics: metrics, logger: logger)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Testing
 
@@ -9,15 +10,28 @@ import Testing
 struct LiveProcessTests {
     /// A fresh connection per request, as a load balancer's new traffic would arrive.
     static func get(_ port: Int, _ path: String, timeout: Duration = .seconds(20)) async throws -> (status: UInt, body: String) {
+        let response = try await request(port, .GET, path, timeout: timeout)
+        return (response.status, response.body)
+    }
+
+    /// One request on a fresh connection, so that a test sees exactly what a new client would.
+    static func request(
+        _ port: Int, _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil,
+        timeout: Duration = .seconds(20)
+    ) async throws -> (status: UInt, body: String, headers: HTTPHeaders) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.idleTimeout = .milliseconds(1)
         configuration.timeout.connect = .seconds(2)
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         do {
-            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .init(timeout))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.method = method
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let body { request.body = .bytes(ByteBuffer(string: body)) }
+            let response = try await client.execute(request, timeout: .init(timeout))
+            let responseBody = try await response.body.collect(upTo: 1 << 20)
             try await client.shutdown()
-            return (response.status.code, String(buffer: body))
+            return (response.status.code, String(buffer: responseBody), response.headers)
         } catch {
             try? await client.shutdown()
             throw error

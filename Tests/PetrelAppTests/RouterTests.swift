@@ -155,13 +155,14 @@ struct RouterTests {
         }
     }
 
-    @Test func operatorEndpointsAreClosedOutsideDevelopment() async throws {
+    @Test func operatorEndpointsNeedAKeyOutsideDevelopment() async throws {
         let test = try await TestApp(["APP_ENV": "production"])
         try await test.app.test(.router) { client in
             for path in ["/readiness/disable", "/readiness/enable", "/faults/enable", "/faults/disable"] {
                 try await client.execute(uri: path, method: .post) { response throws in
-                    #expect(response.status == .forbidden, "\(path)")
-                    #expect(try response.apiError.code == "forbidden")
+                    #expect(response.status == .unauthorized, "\(path)")
+                    #expect(response.headers[.wwwAuthenticate] == #"Bearer realm="petrel""#)
+                    #expect(try response.apiError.message.contains("API_KEYS_FILE"))
                 }
             }
         }

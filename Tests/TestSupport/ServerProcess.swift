@@ -12,6 +12,22 @@ public struct ServerBinary: Sendable {
         name: "redis-server", candidates: ["/usr/bin/redis-server", "/usr/local/bin/redis-server"],
         install: "apt-get install redis-server (or run ./scripts/test.sh as root)")
 
+    /// osmem-server, from `OSMEM_SERVER_BIN` or the repository's `.venv` (where scripts/test.sh installs it).
+    public static let elasticsearch = ServerBinary(
+        name: "osmem-server", candidates: osmemCandidates(),
+        install: "pip install osmem-server into the repository's .venv (./scripts/test.sh does), or set OSMEM_SERVER_BIN")
+
+    private static func osmemCandidates() -> [String] {
+        var candidates: [String] = []
+        if let configured = ProcessInfo.processInfo.environment["OSMEM_SERVER_BIN"] { candidates.append(configured) }
+        let venvLib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".venv/lib")
+        for python in (try? FileManager.default.contentsOfDirectory(atPath: venvLib.path)) ?? [] {
+            candidates.append(venvLib.path + "/" + python + "/site-packages/osmem_server/bin/osmem-server")
+        }
+        return candidates
+    }
+
     public var path: String? { candidates.first { FileManager.default.isExecutableFile(atPath: $0) } }
 
     /// For `.enabled(if:)`: true when the binary is here, and always under CI=true.
@@ -64,29 +80,27 @@ public func isListening(_ port: Int) -> Bool {
     }
 }
 
-/// A private redis-server on 127.0.0.1, without persistence, stopped by PID.
-public final class RedisServer: @unchecked Sendable {
+/// A server the tests start on 127.0.0.1 at a fixed port (so it can be stopped and started
+/// again at the same address) and stop by PID.
+public class PrivateServer: @unchecked Sendable {
     public let port: Int
+    private let binary: ServerBinary
     private let arguments: [String]
     private var process: Process?
 
-    /// `extraArguments` are passed through, e.g. `["--requirepass", "secret"]`.
-    public init(extraArguments: [String] = []) throws {
-        port = try freePort()
-        arguments = [
-            "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no",
-            "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
-        ] + extraArguments
+    init(binary: ServerBinary, port: Int, arguments: [String]) throws {
+        self.binary = binary
+        self.port = port
+        self.arguments = arguments
         try start()
     }
 
     deinit { stop(signal: SIGKILL) }
 
-    public var url: String { "redis://127.0.0.1:\(port)/0" }
-
+    /// Starts it and waits until it accepts connections.
     public func start() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ServerBinary.redis.requirePath())
+        process.executableURL = URL(fileURLWithPath: try binary.requirePath())
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -94,7 +108,7 @@ public final class RedisServer: @unchecked Sendable {
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while !isListening(port) {
-            guard process.isRunning, Date() < deadline else { throw SupportError("redis-server did not start on port \(port)") }
+            guard process.isRunning, Date() < deadline else { throw SupportError("\(binary.name) did not start on port \(port)") }
             usleep(5_000)
         }
     }
@@ -110,6 +124,33 @@ public final class RedisServer: @unchecked Sendable {
         if !hasExited(process.processIdentifier) { kill(process.processIdentifier, SIGKILL) }
         self.process = nil
     }
+}
+
+/// A private redis-server, without persistence.
+public final class RedisServer: PrivateServer, @unchecked Sendable {
+    /// `extraArguments` are passed through, e.g. `["--requirepass", "secret"]`.
+    public init(extraArguments: [String] = []) throws {
+        let port = try freePort()
+        try super.init(
+            binary: .redis, port: port,
+            arguments: [
+                "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
+            ] + extraArguments)
+    }
+
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
+}
+
+/// A private osmem-server: an in-memory Elasticsearch-compatible server (data is lost on stop).
+public final class ElasticsearchServer: PrivateServer, @unchecked Sendable {
+    /// `port` lets a test pick the address before the server exists (to start a client first).
+    public init(port: Int? = nil) throws {
+        let port = try port ?? freePort()
+        try super.init(binary: .elasticsearch, port: port, arguments: ["-addr", "127.0.0.1:\(port)", "-no-stdin-watch"])
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
 }
 
 /// True once `pid` has exited (gone, or a zombie waiting to be reaped).

@@ -30,6 +30,7 @@ ensure_apt() {
 }
 
 # ensure_pip REQUIREMENT... — installs Python tools into the repo's git-ignored .venv and puts it on PATH.
+# A tool whose dependencies clash with the others gets its own: `TOOLS_VENV=$REPO_ROOT/.venv-NAME ensure_pip …`.
 ensure_pip() {
   (
     flock 9

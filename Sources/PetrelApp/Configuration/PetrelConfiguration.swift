@@ -1,4 +1,5 @@
 public import Configuration
+public import ElasticsearchClient
 public import Logging
 public import RedisClient
 
@@ -13,6 +14,10 @@ public enum LogFormat: String, Sendable, CaseIterable {
 
 public enum CounterBackend: String, Sendable, CaseIterable {
     case memory, sqlite, redis
+}
+
+public enum CityBackend: String, Sendable, CaseIterable {
+    case memory, sqlite, elasticsearch
 }
 
 /// Everything Petrel reads from its configuration, parsed and validated before anything starts.
@@ -31,6 +36,14 @@ public struct PetrelConfiguration: Sendable {
     public var counterBackend: CounterBackend
     public var counterKey: String
     public var redis: RedisConfiguration
+    public var cityBackend: CityBackend
+    /// `nil`: no cache.
+    public var cityCacheTTL: Duration?
+    public var elasticsearch: ElasticsearchConfiguration
+    public var elasticsearchIndex: String
+    public var elasticsearchShards: Int
+    public var elasticsearchReplicas: Int
+    public var apiKeysFile: String?
     public var faultErrorRate: Double
     public var faultDelayMilliseconds: Int
     public var identity: Identity
@@ -66,6 +79,20 @@ public struct PetrelConfiguration: Sendable {
         } catch {
             throw ConfigurationError(setting: .redisURL, value: redisURL, expected: "a Redis URL (\(error))")
         }
+        cityBackend = try settings.choice(.cityStore, CityBackend.self)
+        let cacheTTL = try settings.seconds(.cityCacheTTL, in: 0...86_400)
+        cityCacheTTL = cacheTTL == .zero ? nil : cacheTTL
+        elasticsearch = try Self.elasticsearch(settings)
+        elasticsearchIndex = try settings.string(.elasticsearchIndex, nonEmpty: true)
+        guard Self.isValidIndexName(elasticsearchIndex) else {
+            throw ConfigurationError(
+                setting: .elasticsearchIndex, value: elasticsearchIndex,
+                expected: "an index name: lowercase, no spaces or \\/*?\"<>|,#, not starting with -, _ or +")
+        }
+        elasticsearchShards = try settings.integer(.elasticsearchShards, in: 1...1024)
+        elasticsearchReplicas = try settings.integer(.elasticsearchReplicas, in: 0...16)
+        let keysFile = try settings.string(.apiKeysFile)
+        apiKeysFile = keysFile.isEmpty ? nil : keysFile
         faultErrorRate = try settings.number(.faultErrorRate, in: 0...1)
         faultDelayMilliseconds = try settings.integer(.faultDelayMs, in: 0...10_000)
         identity = Identity(
@@ -73,6 +100,38 @@ public struct PetrelConfiguration: Sendable {
             node: try settings.string(.nodeName),
             namespace: try settings.string(.podNamespace)
         )
+    }
+
+    private static func elasticsearch(_ settings: SettingReader) throws(ConfigurationError) -> ElasticsearchConfiguration {
+        let url = try settings.string(.elasticsearchURL, nonEmpty: true)
+        let username = try settings.string(.elasticsearchUsername)
+        let password = try settings.string(.elasticsearchPassword)
+        let apiKey = try settings.string(.elasticsearchAPIKey)
+        let caFile = try settings.string(.elasticsearchCAFile)
+        let timeout = try settings.integer(.elasticsearchTimeoutMs, in: 1...60_000)
+        let authentication: ElasticsearchConfiguration.Authentication
+        if !apiKey.isEmpty {
+            authentication = .apiKey(apiKey)
+        } else if !username.isEmpty {
+            authentication = .basic(username: username, password: password)
+        } else if !password.isEmpty {
+            throw ConfigurationError(setting: .elasticsearchUsername, value: "", expected: "a user name to go with ELASTICSEARCH_PASSWORD")
+        } else {
+            authentication = .none
+        }
+        do {
+            return try ElasticsearchConfiguration(
+                url: url, authentication: authentication, caBundlePath: caFile.isEmpty ? nil : caFile,
+                requestTimeout: .milliseconds(timeout))
+        } catch {
+            throw ConfigurationError(setting: .elasticsearchURL, value: url, expected: "an Elasticsearch URL (\(error))")
+        }
+    }
+
+    private static func isValidIndexName(_ name: String) -> Bool {
+        let forbidden = Set(#"\/*?"<>| ,#:"#)
+        return name == name.lowercased() && name.utf8.count <= 255 && !["-", "_", "+"].contains(name.first)
+            && name != "." && name != ".." && !name.contains(where: forbidden.contains)
     }
 
     /// A configuration from environment variables alone (`["HTTP_PORT": "0"]`), named as in production.

@@ -64,6 +64,23 @@ extension Setting {
     static let redisTimeoutMs = Setting(
         "redis.timeoutMs", default: "250", "Longest a Redis call may take, pool wait and connect included.")
     static let redisPoolSize = Setting("redis.poolSize", default: "8", "Most connections to Redis per process.")
+    static let cityStore = Setting("city.store", default: "sqlite", "City API backend: memory, sqlite or elasticsearch.")
+    static let cityCacheTTL = Setting(
+        "city.cacheTtlSeconds", default: "0", "Cache GET /cities/{name} in Redis (REDIS_URL) this long; 0 turns the cache off.")
+    static let elasticsearchURL = Setting("elasticsearch.url", default: "http://127.0.0.1:9200", "Elasticsearch (or OpenSearch) base URL.")
+    static let elasticsearchIndex = Setting("elasticsearch.index", default: "cities", "Index of the cities; created with its mapping when missing.")
+    static let elasticsearchUsername = Setting("elasticsearch.username", default: nil, "Basic-auth user for Elasticsearch.")
+    static let elasticsearchPassword = Setting("elasticsearch.password", default: nil, "Basic-auth password for Elasticsearch.", secret: true)
+    static let elasticsearchAPIKey = Setting(
+        "elasticsearch.apiKey", default: nil, "Elasticsearch API key (the base64 id:key); used instead of basic auth.", secret: true)
+    static let elasticsearchCAFile = Setting(
+        "elasticsearch.caFile", default: nil, "PEM CA bundle that signed the cluster's certificate (system roots when unset).")
+    static let elasticsearchTimeoutMs = Setting(
+        "elasticsearch.timeoutMs", default: "1000", "Longest an Elasticsearch call may take, retries included.")
+    static let elasticsearchShards = Setting("elasticsearch.shards", default: "1", "Primary shards of a newly created index.")
+    static let elasticsearchReplicas = Setting("elasticsearch.replicas", default: "1", "Replicas of a newly created index (0 for a single node).")
+    static let apiKeysFile = Setting(
+        "apiKeys.file", default: nil, "File of API keys for writes and operator endpoints, one per line (plain or sha256:<hex>); re-read on change.")
     static let faultErrorRate = Setting(
         "fault.errorRate", default: "0", "Fault injection: fraction of application requests answered 500 (0 to 1).")
     static let faultDelayMs = Setting(
@@ -76,7 +93,10 @@ extension Setting {
     public static let all: [Setting] = [
         httpHost, httpPort, appEnv, logLevel, logFormat,
         readyMinUptime, shutdownDrain, shutdownTimeout, dependencyCheckInterval, maxBodyBytes,
-        dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize, faultErrorRate, faultDelayMs, podName, nodeName, podNamespace,
+        dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize,
+        cityStore, cityCacheTTL, elasticsearchURL, elasticsearchIndex, elasticsearchUsername, elasticsearchPassword,
+        elasticsearchAPIKey, elasticsearchCAFile, elasticsearchTimeoutMs, elasticsearchShards, elasticsearchReplicas, apiKeysFile,
+        faultErrorRate, faultDelayMs, podName, nodeName, podNamespace,
     ]
 
     /// The text `petrel --help` prints.

@@ -9,7 +9,9 @@ public enum OpenAPIDocument {
           version: 1.0.0
           description: |
             Petrel's HTTP API. Every response carries X-Request-ID; every error body has the
-            shape of the Error schema.
+            shape of the Error schema. Writes and operator endpoints need an API key, sent as
+            X-API-Key or Authorization: Bearer (with no keys configured they are refused, except
+            with APP_ENV=development).
         servers:
           - url: http://127.0.0.1:8080
         tags:
@@ -18,6 +20,7 @@ public enum OpenAPIDocument {
           - name: operations
           - name: faults
           - name: hits
+          - name: cities
         paths:
           /:
             get:
@@ -42,7 +45,7 @@ public enum OpenAPIDocument {
                   in: query
                   required: false
                   description: Who to greet; 1 to 64 letters, digits, spaces or ' - .
-                  schema: { type: string, minLength: 1, maxLength: 64, pattern: "^[\\p{L}\\p{M}0-9 '.-]+$" }
+                  schema: { type: string, minLength: 1, maxLength: 64, pattern: "^[\\p{L}\\p{M}0-9 '.-]*[\\p{L}\\p{M}0-9'.-][\\p{L}\\p{M}0-9 '.-]*$" }
               responses:
                 "200":
                   description: The greeting.
@@ -83,6 +86,140 @@ public enum OpenAPIDocument {
                 "200": { $ref: "#/components/responses/HitCount" }
                 "503": { $ref: "#/components/responses/Error" }
                 default: { $ref: "#/components/responses/Error" }
+          /cities:
+            get:
+              tags: [cities]
+              operationId: listCities
+              summary: A page of cities sorted by name (case-folded, by code point), optionally by name prefix.
+              parameters:
+                - name: prefix
+                  in: query
+                  description: Only names starting with this, matched like names (case-insensitive, NFC).
+                  schema: { type: string, maxLength: 100, pattern: '^[^\x00-\x1F\x7F-\x9F\u2028\u2029]*$' }
+                - name: limit
+                  in: query
+                  schema: { type: integer, minimum: 1, maximum: 100, default: 20 }
+                - name: cursor
+                  in: query
+                  description: next_cursor from the previous page.
+                  schema: { type: string, pattern: '^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2,3})?$' }
+              responses:
+                "200":
+                  description: One page; next_cursor is null on the last one.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/CityPage" }
+                "400": { $ref: "#/components/responses/Error" }
+                "503": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /cities/{name}:
+            parameters:
+              - { $ref: "#/components/parameters/CityName" }
+            get:
+              tags: [cities]
+              operationId: getCity
+              summary: One city, with its ETag.
+              parameters:
+                - { $ref: "#/components/parameters/IfNoneMatch" }
+              responses:
+                "200": { $ref: "#/components/responses/City" }
+                "304": { $ref: "#/components/responses/NotModified" }
+                "400": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "503": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+            put:
+              tags: [cities]
+              operationId: putCity
+              summary: Create the city or replace its population (upsert).
+              security: [{ apiKey: [] }, { bearer: [] }]
+              parameters:
+                - { $ref: "#/components/parameters/IfMatch" }
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [population]
+                      additionalProperties: false
+                      properties:
+                        population: { $ref: "#/components/schemas/Population" }
+              responses:
+                "200": { $ref: "#/components/responses/City" }
+                "201": { $ref: "#/components/responses/CityCreated" }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "412": { $ref: "#/components/responses/Error" }
+                "413": { $ref: "#/components/responses/Error" }
+                "415": { $ref: "#/components/responses/Error" }
+                "422": { $ref: "#/components/responses/Error" }
+                "503": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+            delete:
+              tags: [cities]
+              operationId: deleteCity
+              summary: Remove the city.
+              security: [{ apiKey: [] }, { bearer: [] }]
+              parameters:
+                - { $ref: "#/components/parameters/IfMatch" }
+              responses:
+                "204":
+                  description: Deleted.
+                  headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "404": { $ref: "#/components/responses/Error" }
+                "412": { $ref: "#/components/responses/Error" }
+                "503": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /city:
+            post:
+              tags: [cities]
+              operationId: postCity
+              summary: The write-up's original upsert, with the name in the body.
+              security: [{ apiKey: [] }, { bearer: [] }]
+              parameters:
+                - { $ref: "#/components/parameters/IfMatch" }
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [name, population]
+                      additionalProperties: false
+                      properties:
+                        name: { $ref: "#/components/schemas/CityName" }
+                        population: { $ref: "#/components/schemas/Population" }
+              responses:
+                "200": { $ref: "#/components/responses/City" }
+                "201": { $ref: "#/components/responses/CityCreated" }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "412": { $ref: "#/components/responses/Error" }
+                "413": { $ref: "#/components/responses/Error" }
+                "415": { $ref: "#/components/responses/Error" }
+                "422": { $ref: "#/components/responses/Error" }
+                "503": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
+          /city/{name}:
+            parameters:
+              - { $ref: "#/components/parameters/CityName" }
+            get:
+              tags: [cities]
+              operationId: getCityOriginal
+              summary: The write-up's original read; the same as GET /cities/{name}.
+              parameters:
+                - { $ref: "#/components/parameters/IfNoneMatch" }
+              responses:
+                "200": { $ref: "#/components/responses/City" }
+                "304": { $ref: "#/components/responses/NotModified" }
+                "400": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "503": { $ref: "#/components/responses/Error" }
+                default: { $ref: "#/components/responses/Error" }
           /healthz: { $ref: "#/components/pathItems/Liveness" }
           /livez: { $ref: "#/components/pathItems/Liveness" }
           /alive: { $ref: "#/components/pathItems/Liveness" }
@@ -95,22 +232,22 @@ public enum OpenAPIDocument {
               tags: [operations]
               operationId: disableReadiness
               summary: Take this instance out of rotation (readiness 503) without stopping it.
-              description: Open only with APP_ENV=development until API keys are configured.
+              security: [{ apiKey: [] }, { bearer: [] }]
               responses:
                 "200": { $ref: "#/components/responses/ReadinessAnswer" }
                 "503": { $ref: "#/components/responses/ReadinessAnswer" }
-                "403": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Unauthorized" }
                 default: { $ref: "#/components/responses/Error" }
           /readiness/enable:
             post:
               tags: [operations]
               operationId: enableReadiness
               summary: Put this instance back into rotation.
-              description: Open only with APP_ENV=development until API keys are configured.
+              security: [{ apiKey: [] }, { bearer: [] }]
               responses:
                 "200": { $ref: "#/components/responses/ReadinessAnswer" }
                 "503": { $ref: "#/components/responses/ReadinessAnswer" }
-                "403": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Unauthorized" }
                 default: { $ref: "#/components/responses/Error" }
           /status/{code}:
             get:
@@ -164,7 +301,7 @@ public enum OpenAPIDocument {
               tags: [faults]
               operationId: enableFaults
               summary: Turn fault injection on, optionally changing its rate and delay.
-              description: Open only with APP_ENV=development until API keys are configured.
+              security: [{ apiKey: [] }, { bearer: [] }]
               requestBody:
                 required: false
                 content:
@@ -177,17 +314,17 @@ public enum OpenAPIDocument {
               responses:
                 "200": { $ref: "#/components/responses/FaultSettings" }
                 "400": { $ref: "#/components/responses/Error" }
-                "403": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Unauthorized" }
                 default: { $ref: "#/components/responses/Error" }
           /faults/disable:
             post:
               tags: [faults]
               operationId: disableFaults
               summary: Turn fault injection off.
-              description: Open only with APP_ENV=development until API keys are configured.
+              security: [{ apiKey: [] }, { bearer: [] }]
               responses:
                 "200": { $ref: "#/components/responses/FaultSettings" }
-                "403": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Unauthorized" }
                 default: { $ref: "#/components/responses/Error" }
           /metrics:
             get:
@@ -213,13 +350,36 @@ public enum OpenAPIDocument {
                   headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
                   content:
                     application/yaml:
-                      schema: { type: string }
+                      schema: { type: object }
                 default: { $ref: "#/components/responses/Error" }
         components:
+          securitySchemes:
+            apiKey: { type: apiKey, in: header, name: X-API-Key }
+            bearer: { type: http, scheme: bearer, description: The same API key as a bearer token. }
+          parameters:
+            CityName:
+              name: name
+              in: path
+              required: true
+              description: The city's name, percent-encoded; matched case-insensitively and after Unicode NFC normalisation.
+              schema: { $ref: "#/components/schemas/CityName" }
+            IfMatch:
+              name: If-Match
+              in: header
+              description: Write only if the city is still at one of these ETags ("*" - only if it exists); 412 otherwise, also when malformed.
+              schema: { $ref: "#/components/schemas/EntityTags" }
+            IfNoneMatch:
+              name: If-None-Match
+              in: header
+              description: Answer 304 without a body when the city is still at one of these ETags (a malformed value is ignored).
+              schema: { type: string }
           headers:
             RequestID:
               description: "The caller's X-Request-ID when valid (1-128 of A-Z a-z 0-9 . _ : -), else a new one."
               schema: { type: string, pattern: "^[A-Za-z0-9._:-]{1,128}$" }
+            ETag:
+              description: The city's current version; send it back in If-Match to write only if nothing changed.
+              schema: { type: string }
           pathItems:
             Liveness:
               get:
@@ -251,6 +411,36 @@ public enum OpenAPIDocument {
               content:
                 application/json:
                   schema: { $ref: "#/components/schemas/Error" }
+            Unauthorized:
+              description: No valid API key (or none configured).
+              headers:
+                X-Request-ID: { $ref: "#/components/headers/RequestID" }
+                WWW-Authenticate: { schema: { type: string } }
+              content:
+                application/json:
+                  schema: { $ref: "#/components/schemas/Error" }
+            City:
+              description: The city.
+              headers:
+                X-Request-ID: { $ref: "#/components/headers/RequestID" }
+                ETag: { $ref: "#/components/headers/ETag" }
+              content:
+                application/json:
+                  schema: { $ref: "#/components/schemas/City" }
+            CityCreated:
+              description: The city, newly created.
+              headers:
+                X-Request-ID: { $ref: "#/components/headers/RequestID" }
+                ETag: { $ref: "#/components/headers/ETag" }
+                Location: { schema: { type: string } }
+              content:
+                application/json:
+                  schema: { $ref: "#/components/schemas/City" }
+            NotModified:
+              description: The city is unchanged since the ETag in If-None-Match.
+              headers:
+                X-Request-ID: { $ref: "#/components/headers/RequestID" }
+                ETag: { $ref: "#/components/headers/ETag" }
             HitCount:
               description: The count; text by default, JSON when the client accepts application/json.
               headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
@@ -281,6 +471,30 @@ public enum OpenAPIDocument {
                 application/json:
                   schema: { $ref: "#/components/schemas/Readiness" }
           schemas:
+            CityName:
+              type: string
+              minLength: 1
+              maxLength: 100
+              description: Trimmed of spaces; no control characters or line separators.
+              pattern: '^[^\x00-\x1F\x7F-\x9F\u2028\u2029]*[^\s\x00-\x1F\x7F-\x9F\u2028\u2029][^\x00-\x1F\x7F-\x9F\u2028\u2029]*$'
+            Population: { type: integer, minimum: 0, maximum: 10000000000 }
+            EntityTags:
+              description: '"*" or a comma-separated list of entity tags, each quoted and optionally weak (W/).'
+              type: string
+              pattern: '^[ \t]*(\*|(W/)?"[\x21\x23-\x7E\x80-\xFF]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E\x80-\xFF]*")*)[ \t]*$'
+            City:
+              type: object
+              required: [name, population, updated_at]
+              properties:
+                name: { type: string }
+                population: { $ref: "#/components/schemas/Population" }
+                updated_at: { type: string, format: date-time }
+            CityPage:
+              type: object
+              required: [cities, next_cursor]
+              properties:
+                cities: { type: array, items: { $ref: "#/components/schemas/City" } }
+                next_cursor: { type: [string, "null"] }
             Error:
               type: object
               required: [error]

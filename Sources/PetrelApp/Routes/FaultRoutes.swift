@@ -7,7 +7,7 @@ import Logging
 /// after a (capped) wait, and the operator switches turn random faults on and off.
 struct FaultRoutes {
     let faults: FaultInjector
-    let operatorAccess: OperatorAccess
+    let apiKeys: APIKeys
     let logger: Logger
 
     static let maximumDelaySeconds = 10.0
@@ -29,7 +29,7 @@ struct FaultRoutes {
             return PreencodedJSON([("delayed_seconds", seconds.formatted)]).response()
         }
         router.post("/faults/enable") { request, context in
-            try operatorAccess.authorize(request)
+            try apiKeys.authorize(request)
             let change = try await Self.decodeChange(request, context)
             let settings = faults.update { settings in
                 settings.enabled = true
@@ -45,7 +45,7 @@ struct FaultRoutes {
             return settings
         }
         router.post("/faults/disable") { request, context in
-            try operatorAccess.authorize(request)
+            try apiKeys.authorize(request)
             let settings = faults.update { $0.enabled = false }
             logger.notice("fault injection disabled", metadata: ["request_id": .string(context.requestID)])
             return settings

@@ -6,7 +6,7 @@ import Logging
 /// every gate in `Readiness` is open, answered from memory. Plus the operator's drain switch.
 struct HealthRoutes {
     let readiness: Readiness
-    let operatorAccess: OperatorAccess
+    let apiKeys: APIKeys
     let logger: Logger
 
     static let livenessPaths = ["/healthz", "/livez", "/alive", "/health"]
@@ -21,13 +21,13 @@ struct HealthRoutes {
             router.get(RouterPath(path)) { _, context in Self.response(for: readiness.status, requestID: context.requestID) }
         }
         router.post("/readiness/disable") { request, context in
-            try operatorAccess.authorize(request)
+            try apiKeys.authorize(request)
             readiness.setOperatorDisabled(true)
             logger.warning("readiness disabled by an operator", metadata: ["request_id": .string(context.requestID)])
             return Self.response(for: readiness.status, requestID: context.requestID)
         }
         router.post("/readiness/enable") { request, context in
-            try operatorAccess.authorize(request)
+            try apiKeys.authorize(request)
             readiness.setOperatorDisabled(false)
             logger.notice("readiness enabled by an operator", metadata: ["request_id": .string(context.requestID)])
             return Self.response(for: readiness.status, requestID: context.requestID)

@@ -40,11 +40,23 @@ struct InfoRoutes {
 
     static let maximumNameLength = 64
 
-    /// A name to greet: 1–64 letters, digits, spaces, or `' - .`, so a greeting can't carry markup.
+    /// Code points unassigned in this build's Unicode tables count too: a client on a newer
+    /// Unicode may know them as letters, and they cannot be markup.
+    private static func isLetterOrMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+            .nonspacingMark, .spacingMark, .enclosingMark, .unassigned:
+            true
+        default: false
+        }
+    }
+
+    /// A name to greet: 1–64 letters (with their combining marks), digits, spaces, or `' - .`, so a
+    /// greeting can't carry markup. Counted in Unicode scalars, as the OpenAPI schema's maxLength is.
     static func validatedName(_ name: String) throws -> String {
-        let allowed = !name.isEmpty && name.count <= maximumNameLength
+        let allowed = !name.isEmpty && name.unicodeScalars.count <= maximumNameLength
             && name.unicodeScalars.allSatisfy { scalar in
-                scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || " '-.".unicodeScalars.contains(scalar)
+                isLetterOrMark(scalar) || ("0"..."9").contains(scalar) || " '-.".unicodeScalars.contains(scalar)
             }
             && !name.allSatisfy(\.isWhitespace)
         guard allowed else {

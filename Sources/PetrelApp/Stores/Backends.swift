@@ -1,11 +1,13 @@
+import ElasticsearchClient
 import Logging
 import RedisClient
 import ServiceLifecycle
 
 /// The stores the configuration selects, with their readiness checks and the services that
-/// own their connections (started before the server, closed after it).
+/// own their connections (started before the server, closed after it, in reverse order).
 struct Backends {
     let counter: any CounterStore
+    let cities: any CityStore
     let checks: [any DependencyCheck]
     let services: [any Service]
 
@@ -21,23 +23,54 @@ struct Backends {
             services.append(database)
             return database
         }
+        var redis: RedisClient?
+        func openRedis() -> RedisClient {
+            if let redis { return redis }
+            let client = RedisClient(configuration: configuration.redis, logger: logger)
+            redis = client
+            checks.append(RedisCheck(redis: client))
+            services.append(client)
+            logger.notice("redis", metadata: ["redis": .string(configuration.redis.redacted)])
+            return client
+        }
+        func instrument(_ dependency: String) -> DependencyInstrument {
+            DependencyInstrument(dependency: dependency, metrics: metrics)
+        }
 
-        let counter: any CounterStore
         switch configuration.counterBackend {
         case .memory:
             counter = MemoryCounterStore()
         case .sqlite:
             counter = InstrumentedCounterStore(
-                base: SQLiteCounterStore(database: try openSQLite(), name: configuration.counterKey), dependency: "sqlite", metrics: metrics)
+                base: SQLiteCounterStore(database: try openSQLite(), name: configuration.counterKey), instrument: instrument("sqlite"))
         case .redis:
-            let redis = RedisClient(configuration: configuration.redis, logger: logger)
-            checks.append(RedisCheck(redis: redis))
-            services.append(redis)
             counter = InstrumentedCounterStore(
-                base: RedisCounterStore(redis: redis, key: configuration.counterKey), dependency: "redis", metrics: metrics)
-            logger.notice("hit counter on Redis", metadata: ["redis": .string(configuration.redis.redacted), "key": .string(configuration.counterKey)])
+                base: RedisCounterStore(redis: openRedis(), key: configuration.counterKey), instrument: instrument("redis"))
         }
-        self.counter = counter
+
+        var cities: any CityStore
+        switch configuration.cityBackend {
+        case .memory:
+            cities = MemoryCityStore()
+        case .sqlite:
+            cities = InstrumentedCityStore(base: SQLiteCityStore(database: try openSQLite()), instrument: instrument("sqlite"))
+        case .elasticsearch:
+            let client = try ElasticsearchClient(configuration: configuration.elasticsearch, logger: logger)
+            let index = ElasticsearchCityIndex(
+                client: client, index: configuration.elasticsearchIndex, shards: configuration.elasticsearchShards,
+                replicas: configuration.elasticsearchReplicas, logger: logger)
+            services += [client, index] as [any Service]
+            checks.append(index)
+            cities = InstrumentedCityStore(
+                base: ElasticsearchCityStore(client: client, index: configuration.elasticsearchIndex), instrument: instrument("elasticsearch"))
+            logger.notice(
+                "cities on Elasticsearch",
+                metadata: ["url": .string(configuration.elasticsearch.redacted), "index": .string(configuration.elasticsearchIndex)])
+        }
+        if let ttl = configuration.cityCacheTTL {
+            cities = CachedCityStore(base: cities, redis: openRedis(), ttl: ttl, logger: logger)
+        }
+        self.cities = cities
         self.checks = checks
         self.services = services
     }

@@ -44,6 +44,7 @@ final class SQLiteDatabase: Service, DependencyCheck {
                 table.column("value", .integer).notNull().defaults(to: 0)
             }
         }
+        SQLiteCityStore.migrate(&migrator)
         return migrator
     }
 

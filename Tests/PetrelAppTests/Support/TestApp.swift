@@ -10,7 +10,7 @@ struct TestApp {
     let logWriter: LogWriter
 
     init(_ environment: [String: String] = [:]) async throws {
-        var settings = ["HTTP_HOST": "127.0.0.1", "HTTP_PORT": "0", "LOG_LEVEL": "debug", "COUNTER_STORE": "memory"]
+        var settings = ["HTTP_HOST": "127.0.0.1", "HTTP_PORT": "0", "LOG_LEVEL": "debug", "COUNTER_STORE": "memory", "CITY_STORE": "memory"]
         settings.merge(environment) { _, new in new }
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-test-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import RedisClient
+
+/// A read-through cache of single cities in Redis (`CITY_CACHE_TTL_SECONDS`). Every write to a
+/// city deletes its entry after the write lands. A read that races a write can put the old
+/// value back, so staleness is bounded by the TTL, not zero: keep the TTL short.
+/// The cache is an optimisation only: when Redis fails, reads go to the store and the failure
+/// is logged; a write whose invalidation fails still succeeds (the entry expires with its TTL).
+struct CachedCityStore: CityStore {
+    let base: any CityStore
+    let redis: RedisClient
+    let ttl: Duration
+    let logger: Logger
+    let keyPrefix = "petrel:city:"
+
+    private struct Entry: Codable {
+        let name: String
+        let population: Int64
+        let updatedAt: Date
+        let etag: String
+    }
+
+    func city(_ name: CityName) async throws -> City? {
+        let key = keyPrefix + name.key
+        do {
+            if let cached = try await redis.get(key), let entry = try? JSONDecoder().decode(Entry.self, from: Data(cached.utf8)) {
+                return City(name: entry.name, population: entry.population, updatedAt: entry.updatedAt, etag: entry.etag)
+            }
+        } catch {
+            logger.warning("city cache: read failed, using the store", metadata: ["error": "\(error)"])
+        }
+        guard let city = try await base.city(name) else { return nil }
+        let entry = Entry(name: city.name, population: city.population, updatedAt: city.updatedAt, etag: city.etag)
+        do {
+            _ = try await redis.set(key, String(decoding: try JSONEncoder().encode(entry), as: UTF8.self), expiresIn: ttl)
+        } catch {
+            logger.warning("city cache: fill failed", metadata: ["error": "\(error)"])
+        }
+        return city
+    }
+
+    func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+        let result = try await base.put(name, population: population, precondition: precondition)
+        await invalidate(name)
+        return result
+    }
+
+    func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+        let deleted = try await base.delete(name, precondition: precondition)
+        await invalidate(name)
+        return deleted
+    }
+
+    func list(prefix: String, after: String?, limit: Int) async throws -> CityPage {
+        try await base.list(prefix: prefix, after: after, limit: limit)
+    }
+
+    private func invalidate(_ name: CityName) async {
+        do {
+            _ = try await redis.del(keyPrefix + name.key)
+        } catch {
+            logger.error("city cache: invalidation failed; the entry stays until its TTL", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A city's name as the API accepts it: trimmed of spaces, Unicode-normalised (NFC), 1–100 characters
+/// (Unicode scalars, as JSON Schema counts them), no control characters. `display` keeps the
+/// caller's spelling; `key` is how cities are matched and sorted: the case-folded NFC form, so
+/// "São Paulo", "SÃO PAULO" and the decomposed "Sa\u{0303}o Paulo" are one city.
+struct CityName: Sendable, Hashable {
+    static let maximumLength = 100
+
+    let display: String
+    let key: String
+
+    init(_ raw: String) throws(CityNameError) {
+        let trimmed = Self.trimmingSpaces(raw)
+        guard !trimmed.isEmpty else { throw .empty }
+        // Counted as sent (as JSON Schema's maxLength counts), before NFC may change the count.
+        guard trimmed.unicodeScalars.count <= Self.maximumLength else { throw .tooLong }
+        let display = trimmed.precomposedStringWithCanonicalMapping
+        if let bad = display.unicodeScalars.first(where: Self.isForbidden) {
+            throw .forbiddenCharacter(String(format: "U+%04X", bad.value))
+        }
+        self.display = display
+        self.key = Self.key(display)
+    }
+
+    /// Spaces (Unicode category Zs) are trimmed; tabs and newlines are control characters and
+    /// refused, so a name that arrived with a stray newline is an error, not silently repaired.
+    static func trimmingSpaces(_ text: String) -> String {
+        let isSpace = { (scalar: Unicode.Scalar) in scalar.properties.generalCategory == .spaceSeparator }
+        var scalars = Substring(text).unicodeScalars
+        while let first = scalars.first, isSpace(first) { scalars.removeFirst() }
+        while let last = scalars.last, isSpace(last) { scalars.removeLast() }
+        return String(scalars)
+    }
+
+    /// The matching form of a name or of a prefix of one.
+    static func key(_ text: String) -> String {
+        text.precomposedStringWithCanonicalMapping.lowercased().precomposedStringWithCanonicalMapping
+    }
+
+    /// Control characters and line or paragraph separators have no place in a name (they break
+    /// logs, headers and terminals); everything else a person might type is allowed.
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
+    }
+
+    /// The smallest string greater than every string that starts with `prefix`, in code point
+    /// order (which is also UTF-8 byte order): the exclusive upper bound of a prefix range.
+    /// `nil` when no such bound exists (the prefix is empty or all U+10FFFF).
+    static func successor(ofPrefix prefix: String) -> String? {
+        var scalars = Array(prefix.unicodeScalars)
+        while let last = scalars.popLast() {
+            var next = last.value + 1
+            if next == 0xD800 { next = 0xE000 }  // skip the surrogate range
+            if let scalar = Unicode.Scalar(next) {
+                var result = String.UnicodeScalarView()
+                result.append(contentsOf: scalars)
+                result.append(scalar)
+                return String(result)
+            }
+        }
+        return nil
+    }
+}
+
+enum CityNameError: Error, Equatable, CustomStringConvertible {
+    case empty, tooLong, forbiddenCharacter(String)
+
+    var description: String {
+        switch self {
+        case .empty: "the city name is empty"
+        case .tooLong: "the city name is longer than \(CityName.maximumLength) characters"
+        case .forbiddenCharacter(let scalar): "the city name contains the control or reserved character \(scalar)"
+        }
+    }
+}
+
+/// The populations the API stores: whole numbers from 0 to ten billion.
+enum Population {
+    static let range: ClosedRange<Int64> = 0...10_000_000_000
+}

@@ -1,0 +1,80 @@
+import ElasticsearchClient
+import Foundation
+
+/// Cities as documents in one Elasticsearch index, the document id being `CityName.key`. The
+/// ETag is the document's primary term and sequence number; `If-Match` reads the document,
+/// checks it, and writes with `if_seq_no`/`if_primary_term`, so a concurrent write in between
+/// makes this one fail with 412 instead of being lost. Writes wait for the refresh, so a list
+/// right after a write sees it, as with the other backends.
+struct ElasticsearchCityStore: CityStore {
+    let client: ElasticsearchClient
+    let index: String
+
+    /// The explicit mapping: exact-match keywords for both spellings of the name.
+    static let fields = ["name": "keyword", "name_key": "keyword", "population": "long", "updated_at": "date"]
+
+    struct Source: Codable, Sendable {
+        let name: String
+        let name_key: String
+        let population: Int64
+        let updated_at: String
+    }
+
+    func city(_ name: CityName) async throws -> City? {
+        try await document(name).map(Self.city(from:))
+    }
+
+    func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+        let stamp = Timestamp.string(Date())
+        let source = Source(name: name.display, name_key: name.key, population: population, updated_at: stamp)
+        var expected: DocumentVersion?
+        if let precondition {
+            let current = try await document(name)
+            guard precondition.isSatisfied(by: current.map(Self.city(from:))) else { throw CityStoreError.preconditionFailed }
+            expected = current?.version
+        }
+        do {
+            let result = try await client.putDocument(source, index: index, id: name.key, ifVersion: expected, refresh: .waitFor)
+            // The stored form (milliseconds), so this answer equals what a read returns.
+            let city = City(name: name.display, population: population, updatedAt: Timestamp.date(stamp) ?? Date(), etag: Self.etag(result.version))
+            return (city, result.result == "created" ? .created : .updated)
+        } catch {
+            throw error.isVersionConflict ? CityStoreError.preconditionFailed : error
+        }
+    }
+
+    func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+        var expected: DocumentVersion?
+        if let precondition {
+            let current = try await document(name)
+            guard precondition.isSatisfied(by: current.map(Self.city(from:))) else { throw CityStoreError.preconditionFailed }
+            expected = current?.version
+        }
+        do {
+            return try await client.deleteDocument(index: index, id: name.key, ifVersion: expected, refresh: .waitFor) != nil
+        } catch {
+            throw error.isVersionConflict ? CityStoreError.preconditionFailed : error
+        }
+    }
+
+    func list(prefix: String, after: String?, limit: Int) async throws -> CityPage {
+        let search = PrefixSearch(field: "name_key", prefix: prefix, sortField: "name_key", size: limit + 1, searchAfter: after)
+        let hits = try await client.search(Source.self, index: index, search)
+        let page = hits.prefix(limit)
+        return CityPage(cities: page.map(Self.city(from:)), nextAfter: hits.count > limit ? page.last?.source.name_key : nil)
+    }
+
+    private func document(_ name: CityName) async throws(ElasticsearchError) -> Document<Source>? {
+        try await client.document(Source.self, index: index, id: name.key)
+    }
+
+    private static func city(from document: Document<Source>) -> City {
+        City(
+            name: document.source.name, population: document.source.population,
+            updatedAt: Timestamp.date(document.source.updated_at) ?? .distantPast, etag: etag(document.version))
+    }
+
+    private static func etag(_ version: DocumentVersion) -> String {
+        "\(version.primaryTerm).\(version.sequenceNumber)"
+    }
+}

@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+import TestSupport
+
+/// The city API in the real process: key rotation, and Elasticsearch coming, going and being wrong.
+@Suite("City API in the petrel process", .serialized)
+struct CityLiveTests {
+    static func put(_ port: Int, _ name: String, _ population: Int, key: String) async throws -> UInt {
+        try await LiveProcessTests.request(
+            port, .PUT, "/cities/\(name)", headers: [("X-API-Key", key), ("Content-Type", "application/json")],
+            body: #"{"population": \#(population)}"#
+        ).status
+    }
+
+    /// Polls `condition` every 100 ms until it holds or `timeout` passes; returns how long it took.
+    static func eventually(within timeout: Duration, _ condition: () async throws -> Bool) async throws -> Duration? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < timeout {
+            if try await condition() { return ContinuousClock.now - start }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    @Test func aRotatedKeyFileIsPickedUpWithoutARestart() async throws {
+        // The layout the kubelet gives a mounted Secret: keys → ..data/keys, ..data → a timestamped dir.
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-secret-\(UUID().uuidString)")
+        func writeVersion(_ version: String, key: String) throws {
+            let directory = mount.appendingPathComponent("..\(version)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try "\(key)\n".write(to: directory.appendingPathComponent("keys"), atomically: true, encoding: .utf8)
+            let staging = mount.appendingPathComponent("..data_tmp").path
+            try FileManager.default.createSymbolicLink(atPath: staging, withDestinationPath: "..\(version)")
+            guard rename(staging, mount.appendingPathComponent("..data").path) == 0 else { throw TestFailure("rename failed: \(errno)") }
+        }
+        try writeVersion("v1", key: "first-key-0123456789")
+        try FileManager.default.createSymbolicLink(atPath: mount.appendingPathComponent("keys").path, withDestinationPath: "..data/keys")
+
+        let petrel = try PetrelProcess(["CITY_STORE": "memory", "API_KEYS_FILE": mount.appendingPathComponent("keys").path])
+        let port = try await petrel.port()
+        #expect(try await Self.put(port, "Oslo", 1, key: "first-key-0123456789") == 201)
+        #expect(try await Self.put(port, "Oslo", 2, key: "second-key-0123456789") == 401)
+
+        try writeVersion("v2", key: "second-key-0123456789")
+        let switched = try await Self.eventually(within: .seconds(5)) {
+            try await Self.put(port, "Oslo", 3, key: "second-key-0123456789") == 200
+        }
+        #expect(switched != nil, "the new key works within 5 s of the Secret changing")
+        #expect(try await Self.put(port, "Oslo", 4, key: "first-key-0123456789") == 401, "the old key is gone")
+        #expect(petrel.lines.contains { $0.contains("api keys: reloaded") })
+        #expect(!petrel.lines.contains { $0.contains("first-key") || $0.contains("second-key") }, "keys are never logged")
+        petrel.signal(SIGKILL)
+    }
+
+    @Test(.enabled(if: ServerBinary.elasticsearch.isAvailable, Comment(rawValue: ServerBinary.elasticsearch.missingMessage)))
+    func startsUnreadyUntilElasticsearchAnswersThenServes() async throws {
+        let esPort = try freePort()
+        let keys = try KeyFile()
+        let petrel = try PetrelProcess([
+            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": "http://127.0.0.1:\(esPort)", "ELASTICSEARCH_TIMEOUT_MS": "300",
+            "ELASTICSEARCH_REPLICAS": "0", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.2", "API_KEYS_FILE": keys.path,
+        ])
+        let port = try await petrel.port()
+        try await Task.sleep(for: .milliseconds(600))
+        let unready = try await LiveProcessTests.get(port, "/readiness")
+        #expect(unready.status == 503 && unready.body.contains("elasticsearch"), "\(unready.body)")
+        #expect(try await LiveProcessTests.get(port, "/hello").status == 200, "the rest of the API serves meanwhile")
+
+        let elasticsearch = try ElasticsearchServer(port: esPort)
+        let ready = try await Self.eventually(within: .seconds(10)) { try await LiveProcessTests.get(port, "/readiness").status == 200 }
+        #expect(ready != nil, "ready once Elasticsearch answers, without a restart")
+        #expect(try await Self.put(port, "Lisbon", 545_923, key: KeyFile.plainKey) == 201)
+        let city = try await LiveProcessTests.get(port, "/cities/lisbon")
+        #expect(city.status == 200 && city.body.contains(#""population":545923"#))
+        #expect(petrel.lines.contains { $0.contains("elasticsearch: index ready") })
+        petrel.signal(SIGKILL)
+        elasticsearch.stop()
+    }
+
+    @Test(.enabled(if: ServerBinary.elasticsearch.isAvailable, Comment(rawValue: ServerBinary.elasticsearch.missingMessage)))
+    func anOutageGives503sWithinTheTimeoutThenRecovers() async throws {
+        let elasticsearch = try ElasticsearchServer()
+        let keys = try KeyFile()
+        let petrel = try PetrelProcess([
+            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": elasticsearch.url, "ELASTICSEARCH_TIMEOUT_MS": "300",
+            "ELASTICSEARCH_REPLICAS": "0", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.2", "API_KEYS_FILE": keys.path,
+        ])
+        let port = try await petrel.port()
+        #expect(try await Self.eventually(within: .seconds(10)) { try await LiveProcessTests.get(port, "/readiness").status == 200 } != nil)
+        #expect(try await Self.put(port, "Oslo", 1, key: KeyFile.plainKey) == 201)
+
+        elasticsearch.stop()
+        let start = ContinuousClock.now
+        let down = try await LiveProcessTests.get(port, "/cities/oslo")
+        #expect(down.status == 503 && down.body.contains(#""code":"dependency_unavailable""#), "\(down.body)")
+        #expect(ContinuousClock.now - start < .milliseconds(1500), "answered within the 300 ms budget plus scheduling")
+        #expect(try await Self.put(port, "Oslo", 2, key: KeyFile.plainKey) == 503, "a write fails cleanly too")
+        #expect(try await LiveProcessTests.get(port, "/hits").status == 200, "other routes are unaffected")
+        let unready = try await Self.eventually(within: .seconds(3)) { try await LiveProcessTests.get(port, "/readiness").status == 503 }
+        #expect(unready != nil)
+
+        // osmem-server keeps nothing across a restart: the service must also re-create the index.
+        try elasticsearch.start()
+        let recovered = try await Self.eventually(within: .seconds(10)) {
+            guard try await LiveProcessTests.get(port, "/readiness").status == 200 else { return false }
+            return try await Self.put(port, "Oslo", 3, key: KeyFile.plainKey) == 201
+        }
+        #expect(recovered != nil, "recovered by itself after Elasticsearch returned")
+        let metrics = try await LiveProcessTests.get(port, "/metrics").body
+        #expect(metrics.contains(#"petrel_dependency_request_duration_seconds_count{dependency="elasticsearch",operation="get",outcome="error"}"#))
+        petrel.signal(SIGKILL)
+    }
+
+    @Test(.enabled(if: ServerBinary.elasticsearch.isAvailable, Comment(rawValue: ServerBinary.elasticsearch.missingMessage)))
+    func aConflictingMappingStopsTheStartWithAClearMessage() async throws {
+        let elasticsearch = try ElasticsearchServer()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var create = HTTPClientRequest(url: elasticsearch.url + "/cities")
+        create.method = .PUT
+        create.headers.add(name: "Content-Type", value: "application/json")
+        create.body = .bytes(ByteBuffer(string: #"{"mappings": {"properties": {"name": {"type": "text"}, "population": {"type": "keyword"}}}}"#))
+        #expect(try await client.execute(create, timeout: .seconds(5)).status == .ok)
+        try await client.shutdown()
+
+        let petrel = try PetrelProcess(["CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": elasticsearch.url])
+        let (status, _) = try await petrel.waitForExit(timeout: .seconds(20))
+        #expect(status == 1)
+        let reason = petrel.lines.first { $0.contains("conflicting mapping") } ?? ""
+        #expect(reason.contains("population is keyword, Petrel needs long"), "\(petrel.lines.suffix(5))")
+        #expect(reason.contains("ELASTICSEARCH_INDEX"), "the message says what to do")
+    }
+}
