@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Proves Petrel's alerts fire and resolve for real: a real Prometheus (rules time-compressed
+# 30x) scrapes a running Petrel, a real Alertmanager routes to a local webhook; fault injection
+# fires the availability burn-rate page, turning it off resolves it, kill -9 fires PetrelDown.
+# Prints alert -> time to fire / resolve; exits non-zero if an expected alert does not fire or
+# resolve in time, or another one fires. Takes about 2 minutes (bounded under 4).
+# Details: scripts/lib/live_alerts.py, docs/observability.md.
+#
+# usage: [PETREL_BIN=.build/debug/petrel] scripts/live-alerts.sh
+#   PETREL_BIN  the service binary (default .build/debug/petrel). Missing: skipped locally,
+#               a failure under CI=true.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/tools.sh
+. scripts/lib/tools.sh
+
+PETREL_BIN="${PETREL_BIN:-.build/debug/petrel}"
+if [ ! -x "$PETREL_BIN" ]; then
+  [ "${CI:-}" = "true" ] && die "PETREL_BIN=$PETREL_BIN is not an executable; CI must build the service first (swift build)"
+  log "SKIP live alerts: PETREL_BIN=$PETREL_BIN is not an executable (build it with swift build, or set PETREL_BIN)"
+  exit 0
+fi
+ensure_apt prometheus prometheus-alertmanager
+ensure_pip PyYAML==6.0.3
+for tool in prometheus prometheus-alertmanager; do
+  command -v "$tool" >/dev/null || die "$tool is not on PATH although its Debian package is installed"
+done
+exec python3 scripts/lib/live_alerts.py --petrel-bin "$PETREL_BIN"
