@@ -1,5 +1,5 @@
-# Roles the cluster, its nodes and two in-cluster controllers act as. Nodes get only what every
-# node needs; anything a single workload needs goes to an IRSA role bound to one service account.
+# Roles the cluster, its nodes and the in-cluster components that call AWS act as. Nodes get only
+# what every node needs; anything one workload needs goes to an IRSA role bound to its service account.
 # Policies are jsonencode()d rather than aws_iam_policy_document data sources so that the offline
 # tests (mocked provider) can read and assert the real documents.
 
@@ -25,6 +25,7 @@ locals {
     for key, sa in {
       load_balancer_controller = var.load_balancer_controller_service_account
       snapshots                = var.snapshot_service_account
+      ebs_csi_driver           = "kube-system/ebs-csi-controller-sa" # fixed by the EKS add-on
       } : key => jsonencode({
         Version = "2012-10-17"
         Statement = [{
@@ -81,12 +82,13 @@ resource "aws_iam_role" "load_balancer_controller" {
   tags               = var.tags
 }
 
-# The upstream policy of kubernetes-sigs/aws-load-balancer-controller (docs/install/iam_policy.json);
-# refresh it whenever the controller chart version is raised in deploy.yml.
+# The upstream policy of kubernetes-sigs/aws-load-balancer-controller, docs/install/iam_policy.json
+# as published with the v2.13 releases (the newest that could be read when this was written),
+# statement for statement; only whitespace differs. It must match the controller release the
+# deploy pipeline installs (LBC_CHART_VERSION in .github/workflows/deploy-environment.yml):
+# compare it with that release's file whenever either changes. checkov cannot read a policy
+# loaded with file(); tests/iam.tftest.hcl asserts what matters in it.
 resource "aws_iam_policy" "load_balancer_controller" {
-  #checkov:skip=CKV_AWS_355: upstream controller policy; Describe* and Create* cannot name ARNs that do not exist yet, mutations are conditioned on the elbv2.k8s.aws/cluster tag
-  #checkov:skip=CKV_AWS_290: upstream controller policy; writes to load balancers and security groups are constrained by the elbv2.k8s.aws/cluster tag conditions
-  #checkov:skip=CKV_AWS_289: upstream controller policy; the controller attaches WAF/Shield protection to the ALBs it owns
   name        = "${var.name}-aws-load-balancer-controller"
   description = "AWS Load Balancer Controller (upstream policy)"
   policy      = file("${path.module}/policies/aws-load-balancer-controller.json")
@@ -98,7 +100,22 @@ resource "aws_iam_role_policy_attachment" "load_balancer_controller" {
   policy_arn = aws_iam_policy.load_balancer_controller.arn
 }
 
+# --- IRSA: EBS CSI driver (the add-on that provisions the Elasticsearch and Redis volumes) -------
+
+resource "aws_iam_role" "ebs_csi_driver" {
+  name               = "${var.name}-ebs-csi-driver"
+  assume_role_policy = local.irsa_trust["ebs_csi_driver"]
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ebs_csi_driver" {
+  role       = aws_iam_role.ebs_csi_driver.name
+  policy_arn = "${local.managed}/service-role/AmazonEBSCSIDriverPolicy"
+}
+
 # --- IRSA: Elasticsearch snapshots to S3 -------------------------------------------------------
+# The Elasticsearch nodes themselves read and write an S3 snapshot repository, so the role is
+# bound to the Elasticsearch pods' service account, not to the job that triggers snapshots.
 
 resource "aws_iam_role" "snapshots" {
   name               = "${var.name}-elasticsearch-snapshots"

@@ -25,9 +25,9 @@ variable "load_balancer_controller_service_account" {
 }
 
 variable "snapshot_service_account" {
-  description = "namespace/name of the service account the Elasticsearch snapshot job runs as."
+  description = "namespace/name of the Elasticsearch pods' service account (the nodes write the S3 snapshot repository)."
   type        = string
-  default     = "petrel/elasticsearch-snapshots"
+  default     = "petrel/petrel-elasticsearch"
 }
 
 variable "snapshot_bucket_arn" {

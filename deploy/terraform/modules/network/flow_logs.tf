@@ -1,47 +1,18 @@
 # VPC flow logs (all traffic, accepted and rejected) to CloudWatch, encrypted with a key of their own.
 
-resource "aws_kms_key" "flow_logs" {
-  description             = "${var.name} VPC flow logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.flow_logs_key.json
-  tags                    = var.tags
-}
+module "flow_logs_key" {
+  source = "../kms-key"
 
-data "aws_iam_policy_document" "flow_logs_key" {
-  #checkov:skip=CKV_AWS_111: a KMS key policy applies to its own key only; Resource "*" there means this key
-  #checkov:skip=CKV_AWS_356: a KMS key policy applies to its own key only; Resource "*" there means this key
-  #checkov:skip=CKV_AWS_109: the account root must administer the key, or the key becomes unmanageable
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogsUsesKeyForThisLogGroup"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/vpc/${var.name}/flow-logs"]
-    }
-  }
+  alias                 = "${var.name}/flow-logs"
+  description           = "${var.name} VPC flow logs"
+  cloudwatch_log_groups = [local.flow_log_group_name]
+  tags                  = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
-  name              = "/aws/vpc/${var.name}/flow-logs"
+  name              = local.flow_log_group_name
   retention_in_days = var.flow_log_retention_days
-  kms_key_id        = aws_kms_key.flow_logs.arn
+  kms_key_id        = module.flow_logs_key.arn
   tags              = var.tags
 }
 

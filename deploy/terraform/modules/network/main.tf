@@ -1,13 +1,13 @@
 # VPC across three zones: public subnets hold the ALB and the NAT gateways, private subnets hold
 # the nodes and pods. Subnet tags are what the AWS Load Balancer Controller uses to pick subnets.
 
-data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
 locals {
-  zone_count = length(var.azs)
-  nat_count  = var.single_nat_gateway ? 1 : local.zone_count
+  flow_log_group_name = "/aws/vpc/${var.name}/flow-logs"
+  zone_count          = length(var.azs)
+  nat_count           = var.single_nat_gateway ? 1 : local.zone_count
   cluster_tag = {
     "kubernetes.io/cluster/${var.cluster_name}" = "shared"
   }
@@ -119,4 +119,14 @@ resource "aws_route_table_association" "private" {
 
   subnet_id      = aws_subnet.private[count.index].id
   route_table_id = aws_route_table.private[count.index].id
+}
+
+# S3 traffic of the private subnets (ECR image layers, Elasticsearch snapshots) takes a gateway
+# endpoint: it costs nothing, where the same bytes through a NAT gateway are billed per GB.
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = aws_route_table.private[*].id
+  tags              = merge(var.tags, { Name = "${var.name}-s3" })
 }

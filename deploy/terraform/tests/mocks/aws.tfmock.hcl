@@ -43,13 +43,27 @@ mock_resource "aws_iam_openid_connect_provider" {
 
 mock_resource "aws_eks_cluster" {
   defaults = {
-    arn = "arn:aws:eks:us-east-1:123456789012:cluster/mock"
+    arn                   = "arn:aws:eks:us-east-1:123456789012:cluster/mock"
+    endpoint              = "https://MOCK.gr7.us-east-1.eks.amazonaws.com"
+    certificate_authority = [{ data = "TU9DSw==" }]
     identity = [{
       oidc = [{ issuer = "https://oidc.eks.us-east-1.amazonaws.com/id/MOCK" }]
     }]
   }
 }
 
+mock_data "aws_eks_addon_version" {
+  defaults = { version = "v1.0.0-eksbuild.1" }
+}
+
+mock_data "aws_default_tags" {
+  defaults = { tags = {} }
+}
+
 mock_resource "aws_ecr_repository" {
   defaults = { arn = "arn:aws:ecr:us-east-1:123456789012:repository/mock" }
+}
+
+mock_resource "aws_launch_template" {
+  defaults = { id = "lt-0123456789abcdef0", latest_version = 1 }
 }

@@ -24,12 +24,17 @@ run "irsa_roles_trust_one_service_account_each" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role.snapshots.assume_role_policy).Statement[0].Condition.StringEquals["oidc.eks.us-east-1.amazonaws.com/id/ABC:sub"] == "system:serviceaccount:petrel:elasticsearch-snapshots"
-    error_message = "the snapshot role must be bound to petrel/elasticsearch-snapshots"
+    condition     = jsondecode(aws_iam_role.snapshots.assume_role_policy).Statement[0].Condition.StringEquals["oidc.eks.us-east-1.amazonaws.com/id/ABC:sub"] == "system:serviceaccount:petrel:petrel-elasticsearch"
+    error_message = "the snapshot role must be bound to the Elasticsearch pods' service account, petrel/petrel-elasticsearch"
   }
 
   assert {
-    condition     = alltrue([for r in [aws_iam_role.load_balancer_controller, aws_iam_role.snapshots] : jsondecode(r.assume_role_policy).Statement[0].Principal.Federated == var.oidc_provider_arn])
+    condition     = jsondecode(aws_iam_role.ebs_csi_driver.assume_role_policy).Statement[0].Condition.StringEquals["oidc.eks.us-east-1.amazonaws.com/id/ABC:sub"] == "system:serviceaccount:kube-system:ebs-csi-controller-sa"
+    error_message = "the EBS CSI role must be bound to the add-on's controller service account"
+  }
+
+  assert {
+    condition     = alltrue([for r in [aws_iam_role.load_balancer_controller, aws_iam_role.snapshots, aws_iam_role.ebs_csi_driver] : jsondecode(r.assume_role_policy).Statement[0].Principal.Federated == var.oidc_provider_arn])
     error_message = "IRSA roles must federate with the cluster's OIDC provider only"
   }
 }
@@ -65,9 +70,32 @@ run "node_role_has_only_node_policies" {
     error_message = "cluster role must trust EKS, node role must trust EC2"
   }
 
+}
+
+run "load_balancer_controller_policy_is_upstream_v2_13" {
+  command = plan
+
   assert {
-    condition     = length(jsondecode(aws_iam_policy.load_balancer_controller.policy).Statement) > 10
-    error_message = "the upstream load balancer controller policy did not load"
+    condition     = length(jsondecode(aws_iam_policy.load_balancer_controller.policy).Statement) == 16
+    error_message = "the upstream v2.13 policy has 16 statements"
+  }
+
+  assert {
+    # Added upstream in v2.12 (IPAM pools, capacity reservations) and v2.13 (route tables, rule priorities).
+    condition = length(setsubtract([
+      "ec2:DescribeIpamPools", "ec2:DescribeRouteTables",
+      "elasticloadbalancing:DescribeCapacityReservation", "elasticloadbalancing:ModifyCapacityReservation",
+      "elasticloadbalancing:ModifyIpPools", "elasticloadbalancing:SetRulePriorities",
+    ], flatten([for s in jsondecode(aws_iam_policy.load_balancer_controller.policy).Statement : s.Action]))) == 0
+    error_message = "the controller policy lacks actions that controller v2.12/v2.13 calls"
+  }
+
+  assert {
+    condition = alltrue([for s in jsondecode(aws_iam_policy.load_balancer_controller.policy).Statement :
+      try(s.Condition.Null["aws:ResourceTag/elbv2.k8s.aws/cluster"], "unconditioned") == "false"
+      if contains(flatten([s.Action]), "elasticloadbalancing:DeleteLoadBalancer") || contains(flatten([s.Action]), "ec2:DeleteSecurityGroup")
+    ])
+    error_message = "deleting load balancers and security groups must be limited to those the controller tagged"
   }
 }
 

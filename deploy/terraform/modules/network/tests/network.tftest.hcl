@@ -31,6 +31,11 @@ run "prod_has_one_nat_per_zone" {
     condition     = [for i in range(3) : aws_nat_gateway.this[i].subnet_id] == aws_subnet.public[*].id
     error_message = "NAT gateway i must sit in public subnet i (same zone)"
   }
+
+  assert {
+    condition     = aws_vpc_endpoint.s3.vpc_endpoint_type == "Gateway" && toset(aws_vpc_endpoint.s3.route_table_ids) == toset(aws_route_table.private[*].id)
+    error_message = "every private route table must send S3 traffic to the gateway endpoint, not the NAT gateways"
+  }
 }
 
 run "dev_shares_one_nat" {
@@ -94,8 +99,8 @@ run "flow_logs_capture_everything_encrypted" {
   }
 
   assert {
-    condition     = aws_kms_key.flow_logs.enable_key_rotation && aws_cloudwatch_log_group.flow_logs.retention_in_days == 365
-    error_message = "flow log key must rotate and logs must be kept a year by default"
+    condition     = aws_cloudwatch_log_group.flow_logs.kms_key_id == module.flow_logs_key.arn && aws_cloudwatch_log_group.flow_logs.retention_in_days == 365
+    error_message = "flow logs must be encrypted with their own key and kept a year by default"
   }
 
   assert {
