@@ -35,10 +35,14 @@ wait_http() { # url → waits until it answers 200, prints the ms it took since 
 # Petrel: every middleware on, JSON logs to a file (as in production, where stdout is collected).
 petrel_port=$(free_port)
 start=$(now_ms)
-HTTP_HOST=127.0.0.1 HTTP_PORT=$petrel_port READY_MIN_UPTIME_SECONDS=0 DATA_DIR="$work/data" \
+echo bench-key >"$work/api-keys"
+HTTP_HOST=127.0.0.1 HTTP_PORT=$petrel_port READY_MIN_UPTIME_SECONDS=0 DATA_DIR="$work/data" API_KEYS_FILE="$work/api-keys" \
   "$bin/petrel" >"$work/petrel.log" 2>&1 &
 pids+=($!); petrel_pid=$!
 petrel_ready_ms=$(wait_http "http://127.0.0.1:$petrel_port/readiness" "$start")
+# One city to read back (city API on SQLite, the default).
+curl -fsS -o /dev/null -X PUT -H 'X-API-Key: bench-key' -H 'Content-Type: application/json' \
+  -d '{"population": 545923}' "http://127.0.0.1:$petrel_port/cities/Lisbon"
 
 # A second Petrel with the hit counter on Redis, and redis-benchmark as that path's ceiling.
 redis_port=$(free_port)
@@ -87,10 +91,11 @@ declare -A url=(
   [petrel/metrics]="http://127.0.0.1:$petrel_port/metrics"
   [petrel/hits-sqlite]="http://127.0.0.1:$petrel_port/hits"
   [petrel/hits-redis]="http://127.0.0.1:$petrel_redis_port/hits"
+  [petrel/city-sqlite]="http://127.0.0.1:$petrel_port/cities/Lisbon"
   [baseline/hello]="http://127.0.0.1:$baseline_port/hello"
   [nginx/hello]="http://127.0.0.1:$nginx_port/hello"
 )
-order=(baseline/hello petrel/hello nginx/hello petrel/healthz petrel/metrics petrel/hits-redis petrel/hits-sqlite)
+order=(baseline/hello petrel/hello nginx/hello petrel/healthz petrel/metrics petrel/hits-redis petrel/hits-sqlite petrel/city-sqlite)
 extra_targets="${EXTRA_TARGETS:-}"   # "name=url name=url" — later issues add endpoints here
 for pair in $extra_targets; do url[${pair%%=*}]="${pair#*=}"; order+=("${pair%%=*}"); done
 

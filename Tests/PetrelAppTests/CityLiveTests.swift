@@ -133,3 +133,44 @@ struct CityLiveTests {
         #expect(reason.contains("ELASTICSEARCH_INDEX"), "the message says what to do")
     }
 }
+
+@Suite("City cache in Redis", .serialized)
+struct CityCacheTests {
+    @Test(.enabled(if: ServerBinary.redis.isAvailable, Comment(rawValue: ServerBinary.redis.missingMessage)))
+    func readsAreCachedWritesInvalidateAndAnOutageFallsBackToTheStore() async throws {
+        let redis = try RedisServer()
+        let keys = try KeyFile()
+        let petrel = try PetrelProcess([
+            "CITY_STORE": "sqlite", "CITY_CACHE_TTL_SECONDS": "60", "REDIS_URL": redis.url, "API_KEYS_FILE": keys.path,
+            "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.2",
+        ])
+        let port = try await petrel.port()
+        let cached = { () async throws -> String in
+            let redisCLI = Process()
+            redisCLI.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+            redisCLI.arguments = ["-p", String(redis.port), "--raw", "GET", "petrel:city:lisbon"]
+            let pipe = Pipe()
+            redisCLI.standardOutput = pipe
+            try redisCLI.run()
+            redisCLI.waitUntilExit()
+            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        #expect(try await CityLiveTests.put(port, "Lisbon", 1, key: KeyFile.plainKey) == 201)
+        #expect(try await cached().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "a write fills nothing")
+        #expect(try await LiveProcessTests.get(port, "/cities/Lisbon").body.contains(#""population":1"#))
+        #expect(try await cached().contains(#""population":1"#), "a read fills the cache")
+
+        #expect(try await CityLiveTests.put(port, "lisbon", 2, key: KeyFile.plainKey) == 200)
+        #expect(try await cached().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "a write invalidates")
+        #expect(try await LiveProcessTests.get(port, "/cities/Lisbon").body.contains(#""population":2"#))
+
+        redis.stop()
+        let read = try await LiveProcessTests.get(port, "/cities/Lisbon")
+        #expect(read.status == 200 && read.body.contains(#""population":2"#), "the cache is optional: reads go to the store")
+        let warning = try await petrel.waitForLog("city cache: read failed, using the store", timeout: .seconds(5))
+        #expect(warning["level"] as? String == "warning")
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await LiveProcessTests.get(port, "/readiness").status == 200, "a cache outage keeps the pod in rotation")
+        petrel.signal(SIGKILL)
+    }
+}

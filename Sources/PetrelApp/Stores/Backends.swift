@@ -24,13 +24,20 @@ struct Backends {
             return database
         }
         var redis: RedisClient?
-        func openRedis() -> RedisClient {
-            if let redis { return redis }
-            let client = RedisClient(configuration: configuration.redis, logger: logger)
-            redis = client
-            checks.append(RedisCheck(redis: client))
-            services.append(client)
-            logger.notice("redis", metadata: ["redis": .string(configuration.redis.redacted)])
+        var redisGatesReadiness = false
+        /// `gatesReadiness`: Redis holds data the service needs (the counter), not just a cache,
+        /// whose outage only costs speed and must not take the pod out of rotation.
+        func openRedis(gatesReadiness: Bool) -> RedisClient {
+            let client = redis ?? RedisClient(configuration: configuration.redis, logger: logger)
+            if redis == nil {
+                redis = client
+                services.append(client)
+                logger.notice("redis", metadata: ["redis": .string(configuration.redis.redacted)])
+            }
+            if gatesReadiness, !redisGatesReadiness {
+                checks.append(RedisCheck(redis: client))
+                redisGatesReadiness = true
+            }
             return client
         }
         func instrument(_ dependency: String) -> DependencyInstrument {
@@ -45,7 +52,7 @@ struct Backends {
                 base: SQLiteCounterStore(database: try openSQLite(), name: configuration.counterKey), instrument: instrument("sqlite"))
         case .redis:
             counter = InstrumentedCounterStore(
-                base: RedisCounterStore(redis: openRedis(), key: configuration.counterKey), instrument: instrument("redis"))
+                base: RedisCounterStore(redis: openRedis(gatesReadiness: true), key: configuration.counterKey), instrument: instrument("redis"))
         }
 
         var cities: any CityStore
@@ -68,7 +75,7 @@ struct Backends {
                 metadata: ["url": .string(configuration.elasticsearch.redacted), "index": .string(configuration.elasticsearchIndex)])
         }
         if let ttl = configuration.cityCacheTTL {
-            cities = CachedCityStore(base: cities, redis: openRedis(), ttl: ttl, logger: logger)
+            cities = CachedCityStore(base: cities, redis: openRedis(gatesReadiness: false), ttl: ttl, logger: logger)
         }
         self.cities = cities
         self.checks = checks
