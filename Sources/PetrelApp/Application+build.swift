@@ -18,6 +18,9 @@ public struct PetrelApplication: ApplicationProtocol {
     public let readiness: Readiness
     /// Every route served, as `GET /hello` (HEAD routes the router derives from GET are left out).
     public let routes: [String]
+    /// Services that must outlive the application, such as the trace exporter (see `TraceExport`):
+    /// they start first and stop last, so spans of the last requests are still flushed.
+    public var telemetryServices: [any Service] = []
 
     public var responder: Responder { application.responder }
     public var server: HTTPServerBuilder { application.server }
@@ -32,7 +35,7 @@ public struct PetrelApplication: ApplicationProtocol {
     /// Throws when in-flight work outlived `SHUTDOWN_TIMEOUT_SECONDS`.
     public func run() async throws {
         var group = ServiceGroupConfiguration(
-            services: [
+            services: telemetryServices.map { .init(service: $0) } + [
                 .init(service: application),
                 .init(service: shutdown, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
@@ -53,9 +56,11 @@ public func buildApplication(reader: ConfigReader, logWriter: LogWriter = .stand
 public func buildApplication(configuration: PetrelConfiguration, logWriter: LogWriter = .standardOutput) async throws -> PetrelApplication {
     let identity = configuration.identity
     let logger = Logger(label: "petrel") { _ in
-        PetrelLogHandler(
+        var handler = PetrelLogHandler(
             level: configuration.logLevel, format: configuration.logFormat, writer: logWriter,
             fixedFields: identity.pod.isEmpty ? [] : [("pod", identity.pod)])
+        if configuration.tracingEnabled { handler.metadataProvider = TraceExport.logMetadata }
+        return handler
     }
     let readiness = Readiness(minimumUptime: configuration.readyMinUptime)
     let metrics = PetrelMetrics(
@@ -65,6 +70,8 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
 
     let router = Router(context: PetrelRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware())
+    // Outside the telemetry middleware, so the request's log line carries its trace and span id.
+    if configuration.tracingEnabled { router.add(middleware: TracingMiddleware()) }
     router.add(middleware: TelemetryMiddleware(metrics: metrics, logger: logger))
     router.add(middleware: ErrorMiddleware(routes: routeTable, logger: logger))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))

@@ -32,9 +32,11 @@ let reader = ConfigReader(providers: [
     EnvironmentVariablesProvider(),
     try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
 ])
-let app: PetrelApplication
+var app: PetrelApplication
 do {
-    app = try await buildApplication(reader: reader)
+    let configuration = try PetrelConfiguration(reader: reader)
+    app = try await buildApplication(configuration: configuration)
+    app.telemetryServices = try TraceExport.bootstrap(configuration, logger: app.logger).map { [$0] } ?? []
 } catch let error as ConfigurationError {
     fail("\(error)")
 } catch {

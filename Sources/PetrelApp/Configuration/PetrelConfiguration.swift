@@ -44,6 +44,10 @@ public struct PetrelConfiguration: Sendable {
     public var elasticsearchShards: Int
     public var elasticsearchReplicas: Int
     public var apiKeysFile: String?
+    /// Where traces go; `nil`: tracing off.
+    public var otlpEndpoint: String?
+    public var otelServiceName: String
+    public var tracingEnabled: Bool { otlpEndpoint != nil }
     public var faultErrorRate: Double
     public var faultDelayMilliseconds: Int
     public var identity: Identity
@@ -93,6 +97,12 @@ public struct PetrelConfiguration: Sendable {
         elasticsearchReplicas = try settings.integer(.elasticsearchReplicas, in: 0...16)
         let keysFile = try settings.string(.apiKeysFile)
         apiKeysFile = keysFile.isEmpty ? nil : keysFile
+        let endpoint = try settings.string(.otlpEndpoint).trimmingWhitespace()
+        guard endpoint.isEmpty || endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+            throw ConfigurationError(setting: .otlpEndpoint, value: endpoint, expected: "an http(s):// URL of an OTLP/HTTP collector")
+        }
+        otlpEndpoint = endpoint.isEmpty ? nil : endpoint
+        otelServiceName = try settings.string(.otelServiceName, nonEmpty: true)
         faultErrorRate = try settings.number(.faultErrorRate, in: 0...1)
         faultDelayMilliseconds = try settings.integer(.faultDelayMs, in: 0...10_000)
         identity = Identity(

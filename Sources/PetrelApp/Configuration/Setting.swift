@@ -81,6 +81,10 @@ extension Setting {
     static let elasticsearchReplicas = Setting("elasticsearch.replicas", default: "1", "Replicas of a newly created index (0 for a single node).")
     static let apiKeysFile = Setting(
         "apiKeys.file", default: nil, "File of API keys for writes and operator endpoints, one per line (plain or sha256:<hex>); re-read on change.")
+    static let otlpEndpoint = Setting(
+        "otel.exporter.otlp.endpoint", default: nil,
+        "OTLP/HTTP collector (e.g. http://otel-collector:4318): export traces there; unset, tracing is off.")
+    static let otelServiceName = Setting("otel.serviceName", default: "petrel", "service.name of the exported spans.")
     static let faultErrorRate = Setting(
         "fault.errorRate", default: "0", "Fault injection: fraction of application requests answered 500 (0 to 1).")
     static let faultDelayMs = Setting(
@@ -96,6 +100,7 @@ extension Setting {
         dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize,
         cityStore, cityCacheTTL, elasticsearchURL, elasticsearchIndex, elasticsearchUsername, elasticsearchPassword,
         elasticsearchAPIKey, elasticsearchCAFile, elasticsearchTimeoutMs, elasticsearchShards, elasticsearchReplicas, apiKeysFile,
+        otlpEndpoint, otelServiceName,
         faultErrorRate, faultDelayMs, podName, nodeName, podNamespace,
     ]
 

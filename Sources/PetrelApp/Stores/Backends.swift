@@ -41,7 +41,7 @@ struct Backends {
             return client
         }
         func instrument(_ dependency: String) -> DependencyInstrument {
-            DependencyInstrument(dependency: dependency, metrics: metrics)
+            DependencyInstrument(dependency: dependency, metrics: metrics, tracing: configuration.tracingEnabled)
         }
 
         switch configuration.counterBackend {
@@ -62,7 +62,9 @@ struct Backends {
         case .sqlite:
             cities = InstrumentedCityStore(base: SQLiteCityStore(database: try openSQLite()), instrument: instrument("sqlite"))
         case .elasticsearch:
-            let client = try ElasticsearchClient(configuration: configuration.elasticsearch, logger: logger)
+            let client = try ElasticsearchClient(
+                configuration: configuration.elasticsearch, logger: logger,
+                injectHeaders: configuration.tracingEnabled ? HTTPHeadersInjector.propagateCurrentContext : nil)
             let index = ElasticsearchCityIndex(
                 client: client, index: configuration.elasticsearchIndex, shards: configuration.elasticsearchShards,
                 replicas: configuration.elasticsearchReplicas, logger: logger)

@@ -72,11 +72,13 @@ final class PetrelProcess: Sendable {
         }
     }
 
-    /// Waits for the log line with this `msg`, returning it parsed.
-    func waitForLog(_ message: String, timeout: Duration = .seconds(20)) async throws -> [String: Any] {
+    /// Waits for the log line with this `msg` (and matching `condition`), returning it parsed.
+    func waitForLog(
+        _ message: String, timeout: Duration = .seconds(20), where condition: ([String: Any]) -> Bool = { _ in true }
+    ) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let line = try jsonLines().first(where: { $0["msg"] as? String == message }) { return line }
+            if let line = try jsonLines().first(where: { $0["msg"] as? String == message && condition($0) }) { return line }
             guard process.isRunning else { throw TestFailure("petrel exited (\(process.terminationStatus)) before logging \(message): \(errorOutput)") }
             try await Task.sleep(for: .milliseconds(10))
         }
