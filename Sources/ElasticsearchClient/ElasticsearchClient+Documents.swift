@@ -61,8 +61,8 @@ extension ElasticsearchClient {
     }
 
     /// Creates or replaces the document. With `ifVersion`, only if it is still at that version
-    /// (otherwise `ElasticsearchError.isVersionConflict`); such a write is never retried, since a
-    /// repeat of a write that did land would report a conflict.
+    /// (otherwise `ElasticsearchError.isVersionConflict`). Sent once: a repeat of a write that did
+    /// land would report a conflict, or `updated` for what was a create.
     @discardableResult
     public func putDocument(
         _ source: some Encodable, index: String, id: String, ifVersion: DocumentVersion? = nil, refresh: Refresh = .none
@@ -71,7 +71,7 @@ extension ElasticsearchClient {
         if let ifVersion { query += Self.condition(ifVersion) }
         let response = try await send(
             .PUT, Self.documentPath(index, id), query: query, body: try Self.json(source),
-            idempotency: ifVersion == nil ? .idempotent : .once)
+            idempotency: .once)
         guard response.status == 200 || response.status == 201 else { throw response.error }
         return try response.decode(WriteResult.self)
     }

@@ -32,6 +32,9 @@ public final class ElasticsearchClient: Service, Sendable {
         http.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnections)
         http.decompression = .disabled
+        // The pool would otherwise keep retrying a refused connect until the connect timeout,
+        // holding every call for its whole budget; this client's own retry loop decides instead.
+        http.connectionPool.retryConnectionEstablishment = false
         if let caBundlePath = configuration.caBundlePath {
             guard FileManager.default.isReadableFile(atPath: caBundlePath) else {
                 throw .invalidConfiguration("cannot read the CA bundle \(caBundlePath)")

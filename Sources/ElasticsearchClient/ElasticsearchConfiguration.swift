@@ -65,7 +65,7 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The pause before attempt `attempt + 1` (attempts count from 1): random in [0, cap].
-    func delay(after attempt: Int) -> Duration {
+    public func delay(after attempt: Int) -> Duration {
         let cap = min(maximumDelay, initialDelay * (1 << min(attempt - 1, 20)))
         return cap * Double.random(in: 0...1)
     }

@@ -37,6 +37,7 @@ struct ElasticsearchClientLiveTests {
         // An id with a slash, a space and non-ASCII letters reaches the server intact.
         let id = "são paulo/sp"
         let created = try await es.putDocument(CitySource(name: "São Paulo", population: 1), index: "cities", id: id, refresh: .waitFor)
+        try await es.refresh("cities")
         #expect(created.result == "created")
         let read = try #require(try await es.document(CitySource.self, index: "cities", id: id))
         #expect(read.source == CitySource(name: "São Paulo", population: 1))

@@ -96,11 +96,15 @@ struct CityLiveTests {
         let start = ContinuousClock.now
         let down = try await LiveProcessTests.get(port, "/cities/oslo")
         #expect(down.status == 503 && down.body.contains(#""code":"dependency_unavailable""#), "\(down.body)")
+        #expect(!down.body.contains("127.0.0.1"), "the client is not told internal addresses: \(down.body)")
         #expect(ContinuousClock.now - start < .milliseconds(1500), "answered within the 300 ms budget plus scheduling")
         #expect(try await Self.put(port, "Oslo", 2, key: KeyFile.plainKey) == 503, "a write fails cleanly too")
         #expect(try await LiveProcessTests.get(port, "/hits").status == 200, "other routes are unaffected")
         let unready = try await Self.eventually(within: .seconds(3)) { try await LiveProcessTests.get(port, "/readiness").status == 503 }
         #expect(unready != nil)
+        let probe = try await LiveProcessTests.get(port, "/readiness").body
+        #expect(probe.contains(#""elasticsearch":"unreachable""#) || probe.contains(#""elasticsearch":"timeout""#), "\(probe)")
+        #expect(!probe.contains("127.0.0.1"))
 
         // osmem-server keeps nothing across a restart: the service must also re-create the index.
         try elasticsearch.start()

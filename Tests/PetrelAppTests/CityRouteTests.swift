@@ -149,7 +149,7 @@ struct CityRouteTests {
         }
     }
 
-    @Test(arguments: ["%20%20", String(repeating: "a", count: 101), "Oslo%0A", "Os%00lo", "%E2%80%A8", "%FF%FE", "%zz"])
+    @Test(arguments: ["%20%20", String(repeating: "a", count: 101), "Oslo%0A", "Os%00lo", "%E2%80%A8", "%E2%80%AEolsO", "%FF%FE", "%zz"])
     func badNamesAreRefused(_ path: String) async throws {
         try await Self.app().app.test(.router) { client in
             try await client.execute(uri: "/cities/\(path)", method: .put, headers: Self.key, body: Self.body(#"{"population": 1}"#)) { response throws in
@@ -158,6 +158,26 @@ struct CityRouteTests {
             }
             try await client.execute(uri: "/cities", method: .get) { response throws in
                 #expect((try response.json["cities"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+
+    /// JSON Schema's `integer` includes 1.0 and 1e3; the API follows the schema it publishes.
+    @Test(arguments: [(#"{"population": 1.0}"#, 1), (#"{"population": 1e3}"#, 1000), (#"{"population": 10000000000}"#, 10_000_000_000)])
+    func integralNumbersAreIntegers(_ body: String, _ population: Int) async throws {
+        try await Self.app().app.test(.router) { client in
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: Self.key, body: Self.body(body)) { response throws in
+                #expect(response.status == .created)
+                #expect(try response.json["population"] as? Int == population)
+            }
+        }
+    }
+
+    @Test func aCityNamedDotDotGetsAUsableLocation() async throws {
+        try await Self.app().app.test(.router) { client in
+            try await client.execute(uri: "/cities/%2E%2E", method: .put, headers: Self.key, body: Self.body(#"{"population": 1}"#)) { response in
+                #expect(response.status == .created)
+                #expect(response.headers[.location] == "/cities/%2E%2E")
             }
         }
     }
@@ -214,9 +234,11 @@ struct CityRouteTests {
             try await client.execute(uri: "/cities/Oslo", method: .delete, headers: headers) {
                 #expect($0.status == .preconditionFailed, "a malformed condition never lets a write through")
             }
-            try await client.execute(uri: "/cities/Oslo", method: .get, headers: [.ifNoneMatch: second]) { response throws in
-                #expect(response.status == .notModified)
-                #expect(response.headers[.eTag] == second)
+            for ifNoneMatch in [second, "W/\(second)", "\"x\", , \(second)"] {
+                try await client.execute(uri: "/cities/Oslo", method: .get, headers: [.ifNoneMatch: ifNoneMatch]) { response throws in
+                    #expect(response.status == .notModified, "\(ifNoneMatch)")
+                    #expect(response.headers[.eTag] == second)
+                }
             }
             try await client.execute(uri: "/cities/Oslo", method: .get) { response throws in
                 #expect(try response.json["population"] as? Int == 2)
@@ -250,12 +272,35 @@ struct CityRouteTests {
                 uri = "/cities?limit=2&cursor=\(cursor)"
             }
             #expect(names == ["Basel", "Bergen", "Bern", "Geneva", "Zürich"])
+            // "+" is a space in a query, as browsers and most clients send it.
+            try await client.execute(uri: "/cities/New%20York", method: .put, headers: Self.key, body: Self.body(#"{"population": 1}"#)) { _ in }
+            try await client.execute(uri: "/cities?prefix=new+y", method: .get) { response throws in
+                #expect((try response.json["cities"] as? [[String: Any]])?.first?["name"] as? String == "New York")
+            }
             for bad in ["limit=0", "limit=101", "limit=two", "cursor=%%%", "cursor=a", "prefix=%07"] {
                 try await client.execute(uri: "/cities?\(bad)", method: .get) { response throws in
                     #expect(response.status == .badRequest, "\(bad)")
                     #expect(try response.apiError.code == "invalid_request")
                 }
             }
+        }
+    }
+}
+
+@Suite("API key file")
+struct APIKeyFileTests {
+    @Test func windowsLineEndingsAndAByteOrderMarkAreTolerated() throws {
+        let keys = try APIKeyFile(contents: "\u{FEFF}first-key\r\n# comment\r\nsecond-key\r\n")
+        #expect(keys.accepts("first-key") && keys.accepts("second-key"))
+        #expect(!keys.accepts("first-key\r") && !keys.accepts(""))
+    }
+
+    @Test func aMalformedDigestNamesItsLine() {
+        #expect(throws: APIKeyFileError.self) { try APIKeyFile(contents: "ok-key\nsha256:abc\n") }
+        do {
+            _ = try APIKeyFile(contents: "ok-key\nsha256:abc\n")
+        } catch {
+            #expect("\(error)".contains("line 2"))
         }
     }
 }

@@ -91,6 +91,11 @@ struct CityStoreContractTests {
         let page = try await store.list(prefix: "", after: nil, limit: 10)
         #expect(page.cities.map(\.name) == ["São paulo"])
         #expect(page.cities.first?.name.unicodeScalars.count == 9)
+        // Full case folding and invisible characters.
+        _ = try await store.put(try name("Straße"), population: 3, precondition: nil)
+        #expect(try await store.city(try name("STRASSE"))?.name == "Straße")
+        _ = try await store.put(try name("Oslo"), population: 4, precondition: nil)
+        #expect(try await store.city(try name("Os\u{200B}lo"))?.population == 4)
         }
     }
 
@@ -112,6 +117,10 @@ struct CityStoreContractTests {
         #expect(try await store.city(oslo) != nil)
         #expect(try await store.delete(oslo, precondition: .etagIn(["nope", current.etag])))
         #expect(try await store.delete(oslo, precondition: nil) == false)
+        // Created again, the city never gets back an ETag from before the delete.
+        let (reborn, _) = try await store.put(oslo, population: 5, precondition: nil)
+        #expect(![first.etag, second.etag, current.etag].contains(reborn.etag))
+        await #expect(throws: CityStoreError.preconditionFailed) { try await store.put(oslo, population: 6, precondition: .etagIn([first.etag])) }
         }
     }
 

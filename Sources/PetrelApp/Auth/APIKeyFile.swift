@@ -9,8 +9,10 @@ struct APIKeyFile: Sendable, Equatable {
 
     init(contents: String) throws(APIKeyFileError) {
         var digests: [[UInt8]] = []
-        for (index, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+        // Files written on Windows or by some editors carry a byte-order mark and CR LF endings.
+        let text = contents.hasPrefix("\u{FEFF}") ? String(contents.dropFirst()) : contents
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.lowercased().hasPrefix("sha256:") {
                 guard let digest = Self.bytes(hex: line.dropFirst("sha256:".count)) else {
@@ -28,8 +30,8 @@ struct APIKeyFile: Sendable, Equatable {
         Array(SHA256.hash(data: Data(key.utf8)))
     }
 
-    /// Whether `key` is one of the keys. Compares against every digest without stopping early
-    /// and without data-dependent branches, so the time taken says nothing about the keys.
+    /// Whether `key` is one of the keys. Digests are compared, not keys, and every digest is
+    /// compared in full without stopping early, so the time taken says nothing about the keys.
     func accepts(_ key: some StringProtocol) -> Bool {
         let presented = Self.digest(of: key)
         var matched: UInt8 = 0
@@ -66,11 +68,13 @@ struct APIKeyFile: Sendable, Equatable {
 enum APIKeyFileError: Error, CustomStringConvertible {
     case badDigest(line: Int)
     case unreadable(path: String, reason: String)
+    case empty(path: String)
 
     var description: String {
         switch self {
         case .badDigest(let line): "API_KEYS_FILE line \(line): sha256: must be followed by 64 hex digits"
         case .unreadable(let path, let reason): "cannot read API_KEYS_FILE \(path): \(reason)"
+        case .empty(let path): "API_KEYS_FILE \(path) holds no key (a file being rewritten in place?)"
         }
     }
 }

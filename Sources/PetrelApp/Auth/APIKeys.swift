@@ -79,6 +79,8 @@ final class APIKeys: Service {
         guard current != state.withLock({ $0.identity }) else { return }
         do {
             let (keys, identity) = try Self.load(path)
+            // A file truncated and then rewritten in place is briefly empty: keep the old keys.
+            guard !keys.digests.isEmpty else { throw APIKeyFileError.empty(path: path) }
             state.withLock { $0 = (keys, identity) }
             logger.notice("api keys: reloaded", metadata: ["file": "\(path)", "keys": "\(keys.digests.count)"])
         } catch {

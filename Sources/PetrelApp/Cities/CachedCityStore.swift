@@ -29,6 +29,8 @@ struct CachedCityStore: CityStore {
             }
         } catch {
             logger.warning("city cache: read failed, using the store", metadata: ["error": "\(error)"])
+            // Redis just failed: no point in trying to fill it.
+            return try await base.city(name)
         }
         guard let city = try await base.city(name) else { return nil }
         let entry = Entry(name: city.name, population: city.population, updatedAt: city.updatedAt, etag: city.etag)
@@ -40,16 +42,27 @@ struct CachedCityStore: CityStore {
         return city
     }
 
+    /// Invalidates also when the write failed: a write that timed out may still have landed.
     func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
-        let result = try await base.put(name, population: population, precondition: precondition)
-        await invalidate(name)
-        return result
+        do {
+            let result = try await base.put(name, population: population, precondition: precondition)
+            await invalidate(name)
+            return result
+        } catch {
+            await invalidate(name)
+            throw error
+        }
     }
 
     func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
-        let deleted = try await base.delete(name, precondition: precondition)
-        await invalidate(name)
-        return deleted
+        do {
+            let deleted = try await base.delete(name, precondition: precondition)
+            await invalidate(name)
+            return deleted
+        } catch {
+            await invalidate(name)
+            throw error
+        }
     }
 
     func list(prefix: String, after: String?, limit: Int) async throws -> CityPage {

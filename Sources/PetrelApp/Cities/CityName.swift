@@ -2,8 +2,9 @@ import Foundation
 
 /// A city's name as the API accepts it: trimmed of spaces, Unicode-normalised (NFC), 1–100 characters
 /// (Unicode scalars, as JSON Schema counts them), no control characters. `display` keeps the
-/// caller's spelling; `key` is how cities are matched and sorted: the case-folded NFC form, so
-/// "São Paulo", "SÃO PAULO" and the decomposed "Sa\u{0303}o Paulo" are one city.
+/// caller's spelling; `key` is how cities are matched and sorted: the fully case-folded NFC form
+/// without invisible characters, so "São Paulo", "SÃO PAULO", the decomposed "Sa\u{0303}o Paulo",
+/// "Straße" and "STRASSE", or "Oslo" and "Os\u{200B}lo", are one city each.
 struct CityName: Sendable, Hashable {
     static let maximumLength = 100
 
@@ -35,15 +36,19 @@ struct CityName: Sendable, Hashable {
 
     /// The matching form of a name or of a prefix of one.
     static func key(_ text: String) -> String {
-        text.precomposedStringWithCanonicalMapping.lowercased().precomposedStringWithCanonicalMapping
+        let folded = text.precomposedStringWithCanonicalMapping.folding(options: [.caseInsensitive], locale: nil)
+        var visible = String.UnicodeScalarView()
+        visible.append(contentsOf: folded.unicodeScalars.filter { !$0.properties.isDefaultIgnorableCodePoint })
+        return String(visible).precomposedStringWithCanonicalMapping
     }
 
-    /// Control characters and line or paragraph separators have no place in a name (they break
-    /// logs, headers and terminals); everything else a person might type is allowed.
+    /// Control characters and line or paragraph separators break logs, headers and terminals;
+    /// bidirectional overrides and isolates make a name display as another one. Everything
+    /// else a person might type is allowed.
     static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
-        case .control, .lineSeparator, .paragraphSeparator: true
-        default: false
+        case .control, .lineSeparator, .paragraphSeparator: return true
+        default: return (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
         }
     }
 

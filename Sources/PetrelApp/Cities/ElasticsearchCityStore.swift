@@ -4,8 +4,10 @@ import Foundation
 /// Cities as documents in one Elasticsearch index, the document id being `CityName.key`. The
 /// ETag is the document's primary term and sequence number; `If-Match` reads the document,
 /// checks it, and writes with `if_seq_no`/`if_primary_term`, so a concurrent write in between
-/// makes this one fail with 412 instead of being lost. Writes wait for the refresh, so a list
-/// right after a write sees it, as with the other backends.
+/// makes this one fail with 412 instead of being lost. Reads by name are real-time; lists are
+/// near-real-time (a write shows up after the index's refresh interval, 1 s by default): waiting
+/// for the refresh in the write would make it outlast ELASTICSEARCH_TIMEOUT_MS and answer 503
+/// for a write that landed.
 struct ElasticsearchCityStore: CityStore {
     let client: ElasticsearchClient
     let index: String
@@ -34,7 +36,7 @@ struct ElasticsearchCityStore: CityStore {
             expected = current?.version
         }
         do {
-            let result = try await client.putDocument(source, index: index, id: name.key, ifVersion: expected, refresh: .waitFor)
+            let result = try await client.putDocument(source, index: index, id: name.key, ifVersion: expected, refresh: .none)
             // The stored form (milliseconds), so this answer equals what a read returns.
             let city = City(name: name.display, population: population, updatedAt: Timestamp.date(stamp) ?? Date(), etag: Self.etag(result.version))
             return (city, result.result == "created" ? .created : .updated)
@@ -51,7 +53,7 @@ struct ElasticsearchCityStore: CityStore {
             expected = current?.version
         }
         do {
-            return try await client.deleteDocument(index: index, id: name.key, ifVersion: expected, refresh: .waitFor) != nil
+            return try await client.deleteDocument(index: index, id: name.key, ifVersion: expected, refresh: .none) != nil
         } catch {
             throw error.isVersionConflict ? CityStoreError.preconditionFailed : error
         }

@@ -2,10 +2,13 @@ import Foundation
 import GRDB
 
 /// Cities in the embedded SQLite database, one row each, keyed by `CityName.key`. A write and
-/// its `If-Match` check run in one transaction, which SQLite serialises across processes; the
-/// row's `version` is the ETag.
+/// its `If-Match` check run in one transaction, which SQLite serialises across processes. The
+/// row's `version` is the ETag; it comes from one sequence for all cities, so a city deleted and
+/// created again never gets back an ETag a client may still hold.
 struct SQLiteCityStore: CityStore {
     let database: SQLiteDatabase
+    /// The row of the `counters` table that numbers city versions.
+    static let versionSequence = "petrel:city-versions"
 
     static func migrate(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("cities") { db in
@@ -29,15 +32,17 @@ struct SQLiteCityStore: CityStore {
             let existing = try Self.fetch(db, key: name.key)
             if let precondition, !precondition.isSatisfied(by: existing) { throw CityStoreError.preconditionFailed }
             let now = Timestamp.milliseconds(Date())
-            let version = try Int64.fetchOne(
-                db,
+            try db.execute(sql: "INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", arguments: [Self.versionSequence])
+            guard let version = try Int64.fetchOne(
+                db, sql: "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", arguments: [Self.versionSequence])
+            else { throw DatabaseError(message: "the city version sequence is missing") }
+            try db.execute(
                 sql: """
-                    INSERT INTO cities (key, name, population, updated_at_ms, version) VALUES (?, ?, ?, ?, 1)
+                    INSERT INTO cities (key, name, population, updated_at_ms, version) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (key) DO UPDATE SET name = excluded.name, population = excluded.population,
-                      updated_at_ms = excluded.updated_at_ms, version = version + 1
-                    RETURNING version
+                      updated_at_ms = excluded.updated_at_ms, version = excluded.version
                     """,
-                arguments: [name.key, name.display, population, now]) ?? 1
+                arguments: [name.key, name.display, population, now, version])
             let city = City(name: name.display, population: population, updatedAt: Timestamp.date(milliseconds: now), etag: String(version))
             return (city, existing == nil ? .created : .updated)
         }

@@ -21,8 +21,9 @@ public struct APIError: Error, Sendable {
         APIError(.badRequest, code: "invalid_request", message)
     }
 
-    public static func dependencyUnavailable(_ dependency: String, _ reason: String) -> APIError {
-        APIError(.serviceUnavailable, code: "dependency_unavailable", "\(dependency) is unavailable: \(reason); retry shortly")
+    /// The cause stays in the service's log: it names internal hosts and ports.
+    public static func dependencyUnavailable(_ dependency: String) -> APIError {
+        APIError(.serviceUnavailable, code: "dependency_unavailable", "\(dependency) is unavailable; retry shortly")
     }
 
     /// The error shape for a status Hummingbird raised itself (unknown route, body too large, …).

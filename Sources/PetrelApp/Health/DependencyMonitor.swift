@@ -32,22 +32,22 @@ struct DependencyMonitor: Service {
         await cancelWhenGracefulShutdown {
             var lastFailures: [String: String?] = [:]
             while !Task.isCancelled {
-                let results = await withTaskGroup(of: (String, String?).self) { group in
+                let results = await withTaskGroup(of: (String, CheckFailure?).self) { group in
                     for check in checks {
                         group.addTask { (check.name, await runCheck(check)) }
                     }
-                    return await group.reduce(into: [(String, String?)]()) { $0.append($1) }
+                    return await group.reduce(into: [(String, CheckFailure?)]()) { $0.append($1) }
                 }
                 for (name, failure) in results {
-                    readiness.record(dependency: name, failure: failure)
+                    readiness.record(dependency: name, failure: failure?.summary)
                     metrics.setDependency(name, up: failure == nil)
-                    if lastFailures[name] != .some(failure) {
+                    if lastFailures[name] != .some(failure?.detail) {
                         if let failure {
-                            logger.warning("dependency check failed", metadata: ["dependency": "\(name)", "reason": "\(failure)"])
+                            logger.warning("dependency check failed", metadata: ["dependency": "\(name)", "reason": "\(failure.detail)"])
                         } else {
                             logger.info("dependency check passed", metadata: ["dependency": "\(name)"])
                         }
-                        lastFailures[name] = .some(failure)
+                        lastFailures[name] = .some(failure?.detail)
                     }
                 }
                 try? await Task.sleep(for: interval)
@@ -55,12 +55,24 @@ struct DependencyMonitor: Service {
         }
     }
 
-    private func runCheck(_ check: any DependencyCheck) async -> String? {
+    /// `summary` is what `/readiness` shows: a word, or a reason written for it (`PublicReason`),
+    /// because the probe may be reachable from outside and raw errors name internal hosts.
+    struct CheckFailure {
+        let summary: String
+        let detail: String
+    }
+
+    private func runCheck(_ check: any DependencyCheck) async -> CheckFailure? {
         do {
             try await withTimeout(interval) { try await check.check() }
             return nil
+        } catch let reason as PublicReason {
+            return CheckFailure(summary: "\(reason)", detail: "\(reason)")
         } catch {
-            return "\(error)"
+            return CheckFailure(summary: DependencyInstrument.isTimeout(error) ? "timeout" : "unreachable", detail: "\(error)")
         }
     }
 }
+
+/// A check failure whose description is safe to show on `/readiness` (no hosts, no secrets).
+protocol PublicReason: Error, CustomStringConvertible {}

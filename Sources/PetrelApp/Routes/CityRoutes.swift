@@ -38,7 +38,7 @@ struct CityRoutes {
         router.delete("/cities/{name}") { request, context in
             try apiKeys.authorize(request)
             let name = try Self.pathName(context)
-            let deleted = try await Self.mappingPrecondition {
+            let deleted = try await Self.translatingPreconditionFailure {
                 try await store.delete(name, precondition: Self.precondition(request))
             }
             guard deleted else { throw Self.notFound(name) }
@@ -48,8 +48,11 @@ struct CityRoutes {
 
     private func get(_ name: CityName, _ request: Request) async throws -> Response {
         guard let city = try await store.city(name) else { throw Self.notFound(name) }
-        // A malformed If-None-Match is ignored: the full answer is always safe to send.
-        if let header = request.headers[.ifNoneMatch], let etags = Self.etags(header), etags.contains(city.etag) || etags.contains("*") {
+        // Weak comparison (RFC 9110 §13.1.2); a malformed If-None-Match is ignored, since the full
+        // answer is always safe to send.
+        if let header = request.headers[.ifNoneMatch], let etags = Self.etags(header),
+            etags.contains("*") || etags.contains(where: { $0.hasPrefix("W/") ? $0.dropFirst(2) == city.etag : $0 == city.etag })
+        {
             return Response(status: .notModified, headers: [.eTag: Self.quoted(city.etag)])
         }
         return try Self.response(city, status: .ok)
@@ -57,7 +60,7 @@ struct CityRoutes {
 
     private func put(_ name: CityName, population: Int64, _ request: Request) async throws -> Response {
         let precondition = Self.precondition(request)
-        let (city, outcome) = try await Self.mappingPrecondition {
+        let (city, outcome) = try await Self.translatingPreconditionFailure {
             try await store.put(name, population: population, precondition: precondition)
         }
         var response = try Self.response(city, status: outcome == .created ? .created : .ok)
@@ -66,23 +69,23 @@ struct CityRoutes {
     }
 
     private func list(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = try Self.formDecodedQuery(request.uri.query)
         var prefix = ""
-        if let raw = query.get("prefix") {
+        if let raw = query["prefix"] {
             guard raw.unicodeScalars.count <= CityName.maximumLength, !raw.unicodeScalars.contains(where: CityName.isForbidden) else {
                 throw APIError.badRequest("prefix must be at most \(CityName.maximumLength) characters without control characters")
             }
             prefix = CityName.key(raw)
         }
         var limit = Self.defaultPageSize
-        if let raw = query.get("limit") {
+        if let raw = query["limit"] {
             guard let value = Int(raw), (1...Self.maximumPageSize).contains(value) else {
                 throw APIError.badRequest("limit must be a whole number from 1 to \(Self.maximumPageSize)")
             }
             limit = value
         }
         var after: String?
-        if let cursor = query.get("cursor"), !cursor.isEmpty {
+        if let cursor = query["cursor"], !cursor.isEmpty {
             guard let key = Self.decodeCursor(cursor) else {
                 throw APIError.badRequest("cursor is not one this service issued; pass next_cursor from the previous page")
             }
@@ -94,6 +97,21 @@ struct CityRoutes {
     }
 
     // MARK: - Request parts
+
+    /// Query parameters decoded as browsers and most HTTP clients encode them (`+` is a space),
+    /// which Hummingbird's decoder does not do. The first occurrence of a name wins.
+    static func formDecodedQuery(_ query: String?) throws -> [String: String] {
+        var parameters: [String: String] = [:]
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (part: Substring) in part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
+                throw APIError.badRequest("the query string is not valid percent-encoded UTF-8")
+            }
+            if parameters[name] == nil { parameters[name] = value }
+        }
+        return parameters
+    }
 
     /// The `{name}` path segment, percent-decoded and validated.
     static func pathName(_ context: PetrelRequestContext) throws -> CityName {
@@ -118,7 +136,7 @@ struct CityRoutes {
     /// The entity tags of an `If-Match` / `If-None-Match` value, without quotes (weak ones keep
     /// `W/`); `nil` when malformed. Parsed by RFC 9110's grammar: a comma may appear inside a quoted tag.
     static func etags(_ header: String) -> [String]? {
-        var rest = Substring(header).drop(while: { $0 == " " || $0 == "\t" })
+        var rest = Substring(header).drop(while: { $0 == " " || $0 == "\t" || $0 == "," })
         if rest.trimmingCharacters(in: .whitespaces) == "*" { return ["*"] }
         var tags: [String] = []
         while true {
@@ -129,11 +147,13 @@ struct CityRoutes {
             rest = rest[rest.index(after: close)...].drop(while: { $0 == " " || $0 == "\t" })
             if rest.isEmpty { return tags }
             guard rest.first == "," else { return nil }
-            rest = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" })
+            // Empty list elements ("a", , "b") are allowed and skipped (RFC 9110 §5.6.1).
+            rest = rest.drop(while: { $0 == " " || $0 == "\t" || $0 == "," })
+            if rest.isEmpty { return tags }
         }
     }
 
-    static func mappingPrecondition<Value>(_ body: () async throws -> Value) async throws -> Value {
+    static func translatingPreconditionFailure<Value>(_ body: () async throws -> Value) async throws -> Value {
         do {
             return try await body()
         } catch CityStoreError.preconditionFailed {
@@ -163,8 +183,12 @@ struct CityRoutes {
 
     static func quoted(_ etag: String) -> String { "\"\(etag)\"" }
 
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// The name as one path segment; "." and ".." are encoded so no client resolves them as dot segments.
     static func pathSegment(_ name: String) -> String {
-        name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? name
+        if name == "." || name == ".." { return String(repeating: "%2E", count: name.count) }
+        return name.addingPercentEncoding(withAllowedCharacters: unreserved) ?? name
     }
 
     /// Cursors are the last key of a page, base64url-encoded: opaque to clients, stable across replicas.

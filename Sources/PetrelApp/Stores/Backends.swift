@@ -41,7 +41,7 @@ struct Backends {
             return client
         }
         func instrument(_ dependency: String) -> DependencyInstrument {
-            DependencyInstrument(dependency: dependency, metrics: metrics, tracing: configuration.tracingEnabled)
+            DependencyInstrument(dependency: dependency, metrics: metrics, tracing: configuration.tracingEnabled, logger: logger)
         }
 
         switch configuration.counterBackend {

@@ -1,4 +1,5 @@
 import ElasticsearchClient
+import Logging
 import RedisClient
 import Tracing
 
@@ -9,11 +10,13 @@ extension CityStoreError: StoreAnswer {}
 
 /// Times every call to a backend in `petrel_dependency_request_duration_seconds`, wraps it in a
 /// client span when tracing is on, and turns its failures into 503 `dependency_unavailable`,
-/// bounded by the backend's own timeout.
+/// bounded by the backend's own timeout. The cause is logged, never sent to the client. A
+/// request the backend refused as malformed is no outage: that is a 500, since retrying cannot help.
 struct DependencyInstrument: Sendable {
     let dependency: String
     let metrics: PetrelMetrics
     let tracing: Bool
+    let logger: Logger
 
     func call<Value>(_ operation: String, _ body: () async throws -> Value) async throws -> Value {
         guard tracing else { return try await measured(operation, body) }
@@ -36,11 +39,24 @@ struct DependencyInstrument: Sendable {
         } catch {
             let outcome = Self.isTimeout(error) ? "timeout" : "error"
             metrics.recordDependencyCall(dependency, operation: operation, outcome: outcome, duration: .now - start)
-            throw APIError.dependencyUnavailable(dependency, "\(error)")
+            logger.warning(
+                "dependency call failed", metadata: ["dependency": "\(dependency)", "operation": "\(operation)", "error": "\(error)"])
+            if Self.isRefusedRequest(error) {
+                throw APIError(
+                    .internalServerError, code: "internal_error",
+                    "\(dependency) refused the request; this is a bug or a misconfiguration, logged under this request id")
+            }
+            throw APIError.dependencyUnavailable(dependency)
         }
     }
 
-    private static func isTimeout(_ error: any Error) -> Bool {
+    /// Elasticsearch answered 4xx for a reason other than load or a lost race.
+    private static func isRefusedRequest(_ error: any Error) -> Bool {
+        guard case ElasticsearchError.server(let status, _, _) = error else { return false }
+        return (400..<500).contains(status) && ![408, 409, 429].contains(status)
+    }
+
+    static func isTimeout(_ error: any Error) -> Bool {
         switch error {
         case is TimeoutError, RedisError.timeout, ElasticsearchError.timeout: true
         default: false
