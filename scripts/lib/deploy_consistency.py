@@ -9,6 +9,8 @@ Catches the drift that schema and policy scanners cannot see:
               `petrel --help` lists
   workdir     no Petrel container runs from a writable volume: the service reads ./.env from its
               working directory, and the image's /app is read-only on purpose
+  apikeys     API_KEYS_FILE is set and lies on a whole Secret volume: a subPath mount never
+              sees a rotated Secret, and without keys every write is refused
   parity      Kustomize prod and Helm prod produce the same (kind, name) set
 
 usage: deploy_consistency.py OUT_DIR [PETREL_HELP_FILE]
@@ -161,6 +163,23 @@ def check_workdir(name: str, docs: list[dict]) -> list[str]:
     return problems
 
 
+def check_api_keys(name: str, docs: list[dict]) -> list[str]:
+    problems = []
+    for obj, spec, container in petrel_workloads(docs):
+        where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
+        path = petrel_env(docs, container).get("API_KEYS_FILE")
+        if not path:
+            problems.append(f"{where}: API_KEYS_FILE is not set, so every write answers 401")
+            continue
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        mount = next((m for m in container.get("volumeMounts", []) if under(path, [m["mountPath"]])), None)
+        if mount is None or "secret" not in volumes.get(mount["name"], {}):
+            problems.append(f"{where}: API_KEYS_FILE {path} is not on a Secret volume")
+        elif mount.get("subPath"):
+            problems.append(f"{where}: API_KEYS_FILE {path} is mounted with subPath, which never sees a rotated Secret")
+    return problems
+
+
 def check_compose_workdir() -> list[str]:
     petrel = compose_petrel()
     workdir = petrel.get("working_dir")
@@ -188,11 +207,12 @@ def main() -> int:
     help_file = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     known = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{4,}\b", help_file.read_text())) if help_file else None
     renders = {p.stem: load(p) for p in sorted(out.glob("*.yaml"))}
-    results: dict[str, list[str]] = {"probes": [], "drain": [], "env": [], "workdir": [], "parity": []}
+    results: dict[str, list[str]] = {"probes": [], "drain": [], "env": [], "workdir": [], "apikeys": [], "parity": []}
     for name, docs in renders.items():
         results["probes"] += check_probes(name, docs)
         results["drain"] += check_drain(name, docs)
         results["workdir"] += check_workdir(name, docs)
+        results["apikeys"] += check_api_keys(name, docs)
         if known is not None:
             results["env"] += check_env(name, docs, known)
     if known is not None:

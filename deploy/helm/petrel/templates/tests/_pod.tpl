@@ -1,4 +1,6 @@
-{{/* A helm test pod: restricted, tiny, runs one shell script against the Service. */}}
+{{/* A helm test pod: restricted, tiny, runs one shell script against the Service.
+dict "root" $ "name" NAME "script" SCRIPT, and optionally "env" (a dict of variables) and
+"apiKeyFrom" (a key of the API keys Secret, mounted at /etc/petrel-test/api-key if present). */}}
 {{- define "petrel.testPod" -}}
 apiVersion: v1
 kind: Pod
@@ -18,7 +20,7 @@ spec:
   restartPolicy: Never
   automountServiceAccountToken: false
   securityContext:
-    {{- include "petrel.podSecurityContext" (dict "uid" 100 "gid" 101) | nindent 4 }}
+    {{- include "petrel.podSecurityContext" (dict "uid" 100 "gid" 101 "fsGroup" 101) | nindent 4 }}
   containers:
     - name: test
       image: {{ .root.Values.tests.image }}
@@ -26,6 +28,9 @@ spec:
       env:
         - name: BASE
           value: http://{{ include "petrel.fullname" .root }}.{{ .root.Release.Namespace }}.svc
+        {{- range $name, $value := .env }}
+        - {name: {{ $name }}, value: {{ $value | quote }}}
+        {{- end }}
       command: ["sh", "-euc"]
       args:
         - {{ .script | quote }}
@@ -34,4 +39,18 @@ spec:
         limits: {cpu: 100m, memory: 32Mi}
       securityContext:
         {{- include "petrel.containerSecurityContext" .root | nindent 8 }}
+      {{- if .apiKeyFrom }}
+      volumeMounts:
+        - {name: api-key, mountPath: /etc/petrel-test, readOnly: true}
+  # Optional, so that a missing key fails the script with a message instead of leaving the
+  # pod waiting for a volume.
+  volumes:
+    - name: api-key
+      secret:
+        secretName: {{ include "petrel.apiKeysSecret" .root }}
+        optional: true
+        defaultMode: 0440
+        items:
+          - {key: {{ .apiKeyFrom }}, path: api-key}
+      {{- end }}
 {{- end -}}
