@@ -26,18 +26,39 @@ public final class RedisClient: Service, Sendable {
         logger.notice("redis: connections closed")
     }
 
-    /// Sends any command; error replies throw `RedisError.server`.
+    /// Sends any command; error replies throw `RedisError.server`. Commands that block their
+    /// connection get one to themselves; all others share connections with concurrent callers,
+    /// so commands that change a connection's state (SELECT, MULTI, CLIENT …) have no place
+    /// here: the database comes from the URL, and transactions need a connection of their own.
     @discardableResult
     public func send(_ arguments: [String]) async throws -> RESPValue {
         let deadline = ContinuousClock.now + configuration.commandTimeout
-        return try await pool.withConnection(deadline: deadline) { try await $0.send(arguments, deadline: deadline) }
+        if Self.blocksConnection(arguments) {
+            return try await pool.withConnection(deadline: deadline) { try await $0.send(arguments, deadline: deadline) }
+        }
+        return try await pool.withSharedConnection(deadline: deadline) { try await $0.send(arguments, deadline: deadline) }
     }
 
     /// Sends the commands on one connection in one write; replies come back in order, error
-    /// replies as `.error` values.
+    /// replies as `.error` values. Not a transaction: other callers' commands may run in between.
     public func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
         let deadline = ContinuousClock.now + configuration.commandTimeout
-        return try await pool.withConnection(deadline: deadline) { try await $0.pipeline(commands, deadline: deadline) }
+        if commands.contains(where: Self.blocksConnection) {
+            return try await pool.withConnection(deadline: deadline) { try await $0.pipeline(commands, deadline: deadline) }
+        }
+        return try await pool.withSharedConnection(deadline: deadline) { try await $0.pipeline(commands, deadline: deadline) }
+    }
+
+    /// Commands that hold their connection until something happens: sharing the connection would
+    /// stall every command queued behind them.
+    static let blockingCommands: Set<String> = [
+        "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF",
+        "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "XREAD", "XREADGROUP",
+    ]
+
+    static func blocksConnection(_ arguments: [String]) -> Bool {
+        guard let name = arguments.first?.uppercased() else { return false }
+        return blockingCommands.contains(name)
     }
 
     public func ping() async throws {

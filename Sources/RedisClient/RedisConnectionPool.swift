@@ -1,8 +1,11 @@
 import NIOConcurrencyHelpers
 public import NIOCore
 
-/// At most `poolSize` connections, lent to one caller at a time. A caller that finds them all in
-/// use waits (FIFO) until one is returned or its deadline passes. Closed connections are dropped
+/// At most `poolSize` connections. Short commands share them: RESP answers in order and each
+/// connection matches replies to commands in a FIFO, so many callers can have commands in
+/// flight on one connection at once (`withSharedConnection`). A command that blocks its
+/// connection (BLPOP, …) gets one to itself (`withConnection`); a caller that finds them all lent
+/// waits (FIFO) until one is returned or its deadline passes. Closed connections are dropped
 /// and replaced on demand; a connection idle for long is PINGed before it is lent. After a failed
 /// connect, new connects wait out a capped exponential backoff with jitter, and callers fail fast
 /// meanwhile instead of piling up on a Redis that is down.
@@ -13,6 +16,8 @@ public final class RedisConnectionPool: Sendable {
 
     private struct State {
         var idle: [(connection: RedisConnection, since: ContinuousClock.Instant)] = []
+        /// Round-robin position among the idle connections for shared use.
+        var nextShared = 0
         /// Connections idle, lent or being opened.
         var open = 0
         var waiters: [(id: Int, continuation: CheckedContinuation<Lease, any Error>)] = []
@@ -47,6 +52,29 @@ public final class RedisConnectionPool: Sendable {
             giveBack(connection)
             throw error
         }
+    }
+
+    /// Runs `body` on a connection other callers may be using at the same time, for a command that
+    /// answers without blocking its connection. Falls back to `withConnection` when no connection
+    /// is open and healthy yet, which is also how the pool grows to `poolSize`.
+    public func withSharedConnection<Value: Sendable>(
+        deadline: ContinuousClock.Instant, _ body: (RedisConnection) async throws -> Value
+    ) async throws -> Value {
+        let shared = state.withLockedValue { state -> RedisConnection? in
+            guard !state.closed else { return nil }
+            let before = state.idle.count
+            state.idle.removeAll { !$0.connection.isActive }
+            state.open -= before - state.idle.count
+            guard !state.idle.isEmpty else { return nil }
+            state.nextShared = (state.nextShared + 1) % state.idle.count
+            let (connection, since) = state.idle[state.nextShared]
+            // A connection unused for long is left to the exclusive path, which PINGs it first.
+            guard ContinuousClock.now - since <= configuration.idleCheckInterval else { return nil }
+            state.idle[state.nextShared].since = .now
+            return connection
+        }
+        guard let shared else { return try await withConnection(deadline: deadline, body) }
+        return try await body(shared)
     }
 
     /// Counts, for tests and metrics: connections open and idle, callers waiting.

@@ -110,6 +110,32 @@ struct RedisClientLiveTests {
         redis.pool.close()
     }
 
+    @Test func concurrentCommandsShareOneConnection() async throws {
+        let server = try RedisServer()
+        let redis = try Self.client(server, timeout: .seconds(2), poolSize: 1)
+        try await redis.ping()
+        let values = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<200 { group.addTask { try await redis.incr("shared") } }
+            return try await group.reduce(into: [Int64]()) { $0.append($1) }
+        }
+        #expect(Set(values) == Set(1...200), "every reply reached its own caller")
+        #expect(redis.pool.statistics.open == 1, "200 callers, one connection")
+        redis.pool.close()
+    }
+
+    @Test func aBlockingCommandGetsItsOwnConnection() async throws {
+        let server = try RedisServer()
+        let redis = try Self.client(server, timeout: .seconds(2), poolSize: 2)
+        try await redis.ping()
+        let blocking = Task { try await redis.send(["BLPOP", "nothing", "0.5"]) }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = ContinuousClock.now
+        for _ in 0..<10 { try await redis.ping() }
+        #expect(ContinuousClock.now - start < .milliseconds(300), "shared commands did not queue behind BLPOP")
+        _ = try await blocking.value
+        redis.pool.close()
+    }
+
     @Test func slowCommandTimesOutAndItsConnectionIsReplaced() async throws {
         let server = try RedisServer()
         let redis = try Self.client(server, timeout: .milliseconds(200), poolSize: 1)
