@@ -55,13 +55,11 @@ public func buildApplication(reader: ConfigReader, logWriter: LogWriter = .stand
 
 public func buildApplication(configuration: PetrelConfiguration, logWriter: LogWriter = .standardOutput) async throws -> PetrelApplication {
     let identity = configuration.identity
-    let logger = Logger(label: "petrel") { _ in
-        var handler = PetrelLogHandler(
-            level: configuration.logLevel, format: configuration.logFormat, writer: logWriter,
-            fixedFields: identity.pod.isEmpty ? [] : [("pod", identity.pod)])
-        if configuration.tracingEnabled { handler.metadataProvider = TraceExport.logMetadata }
-        return handler
-    }
+    var logHandler = PetrelLogHandler(
+        level: configuration.logLevel, format: configuration.logFormat, writer: logWriter,
+        fixedFields: identity.pod.isEmpty ? [] : [("pod", identity.pod)])
+    if configuration.tracingEnabled { logHandler.metadataProvider = TraceExport.logMetadata }
+    let logger = Logger(label: "petrel") { [logHandler] _ in logHandler }
     let readiness = Readiness(minimumUptime: configuration.readyMinUptime)
     let metrics = PetrelMetrics(
         version: BuildInfo.current.version, environment: configuration.environment.rawValue,
@@ -72,7 +70,7 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     router.add(middleware: RequestIDMiddleware())
     // Outside the telemetry middleware, so the request's log line carries its trace and span id.
     if configuration.tracingEnabled { router.add(middleware: TracingMiddleware()) }
-    router.add(middleware: TelemetryMiddleware(metrics: metrics, logger: logger))
+    router.add(middleware: TelemetryMiddleware(metrics: metrics, accessLog: AccessLog(handler: logHandler)))
     router.add(middleware: ErrorMiddleware(routes: routeTable, logger: logger))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     let faults = FaultInjector(errorRate: configuration.faultErrorRate, maximumDelayMilliseconds: configuration.faultDelayMilliseconds)

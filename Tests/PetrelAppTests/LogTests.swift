@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PetrelApp
+@testable import PetrelApp
 import Testing
 
 @Suite("JSON log lines")
@@ -50,6 +50,13 @@ struct LogTests {
             return try #require(object["index"] as? Int)
         }
         #expect(Set(indexes).count == 4000)
+    }
+
+    @Test(arguments: [
+        (Duration.microseconds(12_345), "12.345"), (.microseconds(5), "0.005"), (.seconds(2), "2000.000"), (.nanoseconds(999), "0.000"),
+    ])
+    func accessLineDurationsAreExactMilliseconds(_ duration: Duration, _ text: String) {
+        #expect(String(decoding: AccessLog.milliseconds(duration), as: UTF8.self) == text)
     }
 
     @Test func textFormatIsOneLinePerEvent() throws {

@@ -8,7 +8,7 @@ struct TelemetryMiddleware: RouterMiddleware {
     typealias Context = PetrelRequestContext
 
     let metrics: PetrelMetrics
-    let logger: Logger
+    let accessLog: AccessLog
 
     /// Routes polled by machines: counted, but logged only at debug.
     static let quietRoutes = Set(HealthRoutes.livenessPaths + HealthRoutes.readinessPaths + [MetricsRoutes.path])
@@ -34,16 +34,9 @@ struct TelemetryMiddleware: RouterMiddleware {
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? Self.unmatchedRoute
         metrics.requestDuration(method: request.method, route: route, status: status).record(duration)
         let level: Logger.Level = Self.quietRoutes.contains(route) ? .debug : .info
-        guard logger.logLevel <= level else { return }
-        logger.log(
-            level: level, "request",
-            metadata: [
-                "method": .string(request.method.rawValue),
-                "path": .string(request.uri.path),
-                "route": .string(route),
-                "status": .stringConvertible(status),
-                "duration_ms": .stringConvertible((duration.seconds * 1000).rounded(toPlaces: 3)),
-                "request_id": .string(context.requestID),
-            ])
+        guard accessLog.logLevel <= level else { return }
+        accessLog.write(
+            level: level, method: request.method.rawValue, path: request.uri.path, route: route, status: status,
+            duration: duration, requestID: context.requestID)
     }
 }
