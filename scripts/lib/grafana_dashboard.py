@@ -1,7 +1,7 @@
 """Petrel's Grafana dashboard as data: the PromQL it runs and the template variables it uses.
 
 Shared by scripts/check-dashboard.py (static checks) and scripts/lib/live_alerts.py (every query
-returns data from a live Prometheus).
+returns data from a live Prometheus, with the variables filled in as Grafana fills them in).
 """
 import json
 import re
@@ -16,7 +16,10 @@ GRAFANA_VARIABLES = {"__rate_interval", "__interval", "__range"}
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\[\[(\w+)(?::\w+)?\]\]|\$(\w+)")
 # A variable's query is Grafana syntax around PromQL: label_values(<selector>, <label>) or
 # query_result(<expr>); label_values(<label>) alone has no PromQL in it.
-_VARIABLE_QUERY = re.compile(r"^\s*(?:label_values\((?P<selector>.+),\s*\w+\s*\)|query_result\((?P<expr>.+)\))\s*$", re.S)
+_VARIABLE_QUERY = re.compile(r"^\s*(?:label_values\((?P<selector>.+),\s*(?P<label>\w+)\s*\)|query_result\((?P<expr>.+)\))\s*$", re.S)
+# Grafana's escaping of a variable's value in a Prometheus query: regex metacharacters for
+# multi-value and All variables (their values land in =~ matchers), quotes otherwise.
+_REGEX_METACHARACTERS = re.compile(r"[$^*{}\[\]'+?.()|]")
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,35 @@ def substitute(expr: str, values: dict) -> str:
             raise KeyError(name)
         return values[name]
     return _VARIABLE.sub(value, expr)
+
+
+def _escape(value: str, variable: dict) -> str:
+    if variable.get("multi") or variable.get("includeAll"):
+        return _REGEX_METACHARACTERS.sub(lambda m: "\\\\" + m.group(0), value.replace("\\", "\\\\\\\\"))
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def selections(dashboard: dict, label_values) -> dict:
+    """The dashboard's query variables filled in as Grafana fills them in from a live
+    Prometheus, in two selections: "all" (each variable at All where it offers All, as the
+    dashboard opens) and "first" (each at its first option, like a user picking one namespace,
+    service, pod and route). Only "first" makes the job and pod matchers bite: with All they
+    are .* regexes that any label value passes. Variables are resolved in order, each query
+    with the values before it; label_values(selector, label) lists the options.
+    Returns {selection: {variable: value}}; raises LookupError when a variable has no option."""
+    chosen = {"all": {}, "first": {}}
+    for variable in variables(dashboard):
+        if variable.get("type") != "query":
+            continue
+        m = _VARIABLE_QUERY.match(variable_query(variable))
+        if not m or not m.group("selector"):
+            raise ValueError(f"variable ${variable['name']}: only label_values(<selector>, <label>) queries can be resolved here")
+        for selection, values in chosen.items():
+            options = sorted(label_values(substitute(m.group("selector"), values), m.group("label")))
+            if not options:
+                raise LookupError(f"variable ${variable['name']} has no options ({selection}: {values})")
+            if selection == "all" and variable.get("includeAll"):
+                values[variable["name"]] = variable.get("allValue") or "(" + "|".join(_escape(o, variable) for o in options) + ")"
+            else:
+                values[variable["name"]] = _escape(options[0], variable)
+    return chosen

@@ -3,13 +3,17 @@
 A real Prometheus scrapes a running Petrel and evaluates the shipped rules, time-compressed by
 TIME_SCALE with scripts/gen-monitoring.py --time-scale (5m windows become 10s, `for: 2m`
 becomes 4s); a real Alertmanager runs the shipped routing and inhibitions, its webhooks
-pointed at a local receiver that stands in for the pager and the ticket queue. Then:
+pointed at a local receiver that stands in for the pager and the ticket queue. Prometheus also
+scrapes a stand-in for the cluster's kube-state-metrics and cAdvisor (cluster_exporters.py:
+fixed series for the kit's Deployment, whose first pod is this Petrel). Then:
 
   baseline   steady traffic, no alert at all
   faults on  POST /faults/enable {"error_rate": 0.5}: every availability burn-rate alert fires
              (two pages, two tickets); Alertmanager inhibits the tickets while the page fires
-             and delivers the page to the pager; every dashboard query that needs no cluster
-             returns data
+             and delivers the page to the pager; every dashboard query returns data, both
+             with every variable at All and with the first namespace, service, pod and route
+             picked; every rule evaluates without error, and each selector of the rules that
+             read the stand-in's series selects something
   faults off both pages resolve; only then does the ticket reach the ticket receiver (it was
              inhibited while the page fired). The tickets' short windows (2h and 6h, so 4 and
              12 minutes here) keep them firing past the end of the test, as they should
@@ -38,6 +42,7 @@ from pathlib import Path
 
 import yaml
 
+import cluster_exporters
 import grafana_dashboard as dash
 import live_stack
 import monitoring_promql as promql
@@ -54,15 +59,16 @@ INTERVAL = "1s"
 LOOKBACK_DELTA = promql.scale_duration("5m", TIME_SCALE)
 RESEND_DELAY = promql.scale_duration("1m", TIME_SCALE)
 # The target labels a ServiceMonitor would add: the rules and the dashboard select by them.
-NAMESPACE, JOB, POD = "live-test", "petrel", "petrel-live-0"
+# The job is the Service's name, which the kit gives its Deployment and HPA too; the pod label
+# is the stand-in's first pod.
+NAMESPACE, JOB = "live-test", "petrel"
 TRAFFIC_PATHS = ("/hits", "/hello", "/")
 TRAFFIC_PER_SECOND = 20
 ERROR_RATE = 0.5
 BASELINE_SECONDS = 12
 TIME_BUDGET_SECONDS = 225
-# Grafana's $__rate_interval for 1s scrapes is 4 scrape intervals.
-DASHBOARD_VALUES = {"namespace": NAMESPACE, "job": JOB, "pod": ".*", "route": ".*",
-                    "__rate_interval": "4s", "__interval": INTERVAL, "__range": "1m"}
+# Grafana's built-in variables; $__rate_interval for 1s scrapes is 4 scrape intervals.
+GRAFANA_BUILTINS = {"__rate_interval": "4s", "__interval": INTERVAL, "__range": "1m"}
 
 FAST_BURN, SLOW_BURN = "PetrelAvailabilitySLOFastBurn", "PetrelAvailabilitySLOSlowBurn"
 PAGES = [f"{FAST_BURN}[1h]", f"{FAST_BURN}[6h]"]
@@ -230,13 +236,13 @@ def alertmanager_config(webhook_url: str) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def prometheus_config(rules: Path, petrel_port: int, alertmanager_port: int) -> str:
+def prometheus_config(rules: Path, petrel_port: int, pod: str, alertmanager_port: int, exporters: list) -> str:
     return yaml.safe_dump({
         "global": {"scrape_interval": INTERVAL, "scrape_timeout": INTERVAL, "evaluation_interval": INTERVAL},
         "rule_files": [str(rules)],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]},
         "scrape_configs": [{"job_name": JOB, "static_configs": [
-            {"targets": [f"127.0.0.1:{petrel_port}"], "labels": {"namespace": NAMESPACE, "pod": POD}}]}],
+            {"targets": [f"127.0.0.1:{petrel_port}"], "labels": {"namespace": NAMESPACE, "pod": pod}}]}, *exporters],
     }, sort_keys=False)
 
 
@@ -249,11 +255,30 @@ def inhibited_by(alertmanager: live_stack.Alertmanager, target: str, source: str
 
 
 def dashboard_without_data(prometheus: live_stack.Prometheus) -> tuple:
-    """(queries checked, queries that need a cluster, where-strings of queries without data)."""
-    queries = dash.queries(dash.load())
-    local = [q for q in queries if not q.reads_cluster_metrics()]
-    empty = [q.where for q in local if not prometheus.query(dash.substitute(q.expr, DASHBOARD_VALUES))]
-    return len(local), len(queries) - len(local), empty
+    """(queries, {selection: its variable values}, {selection: where-strings of the queries
+    that returned no series}) for each selection of dash.selections()."""
+    dashboard = dash.load()
+    queries = dash.queries(dashboard)
+    chosen = dash.selections(dashboard, prometheus.label_values)
+    empty = {selection: [q.where for q in queries if not prometheus.query(dash.substitute(q.expr, {**values, **GRAFANA_BUILTINS}))]
+             for selection, values in chosen.items()}
+    return queries, chosen, empty
+
+
+def rule_problems(prometheus: live_stack.Prometheus) -> tuple:
+    """(rules checked, names of the rules that read cluster series, problems). Every rule must
+    have evaluated without error (health ok). A rule over series that are absent evaluates
+    fine to nothing, so each selector of the rules that read cluster series must also select
+    at least one series."""
+    rules = [rule for group in prometheus.api("rules")["groups"] for rule in group["rules"]]
+    problems = [f"rule {r['name']}: health {r['health']}: {r.get('lastError') or 'not evaluated yet'}"
+                for r in rules if r["health"] != "ok"]
+    cluster_rules = [r for r in rules if promql.metric_names(r["query"]) & promql.CLUSTER_METRICS]
+    for rule in cluster_rules:
+        for name, matchers in promql.selectors(rule["query"]):
+            if not prometheus.query(name + matchers):
+                problems.append(f"rule {rule['name']}: {name}{matchers} selects no series")
+    return len(rules), [r["name"] for r in cluster_rules], problems
 
 
 class Run:
@@ -268,7 +293,9 @@ class Run:
         stack.callback(self.webhook.close)
         self.alertmanager = live_stack.Alertmanager(workdir)
         stack.callback(self.alertmanager.stop)
-        self.petrel = live_stack.Petrel(petrel_bin, workdir)
+        self.exporters = cluster_exporters.ClusterExporters(NAMESPACE)
+        stack.callback(self.exporters.stop)
+        self.petrel = live_stack.Petrel(petrel_bin, workdir, self.exporters.downward_api())
         stack.callback(self.petrel.stop)
         self.prometheus = live_stack.Prometheus(workdir)
         stack.callback(self.prometheus.stop)
@@ -307,14 +334,25 @@ class Run:
         rules = self.workdir / "rules.yaml"
         subprocess.run([sys.executable, str(ROOT / "scripts/gen-monitoring.py"), "--time-scale", str(TIME_SCALE),
                         "--output", str(rules)], check=True)
+        missing = promql.CLUSTER_METRICS - live_stack.exported_metric_names(self.exporters.exposition())
+        if missing:
+            raise RuntimeError(f"the dashboard or rules read {sorted(missing)}, which the cluster stand-in does not serve: "
+                               "add them to scripts/lib/cluster_exporters.py, shaped as the real exporter emits them")
         self.alertmanager.start(alertmanager_config(self.webhook.url))
+        self.exporters.start()
         self.petrel.start()
-        self.prometheus.start(prometheus_config(rules, self.petrel.port, self.alertmanager.port),
+        scrape_configs = self.exporters.scrape_configs()
+        self.prometheus.start(prometheus_config(rules, self.petrel.port, self.exporters.live_pod.name, self.alertmanager.port, scrape_configs),
                               [f"--query.lookback-delta={LOOKBACK_DELTA}", f"--rules.alert.resend-delay={RESEND_DELAY}"])
-        log(f"petrel :{self.petrel.port}, prometheus :{self.prometheus.port}, alertmanager :{self.alertmanager.port}, "
+        log(f"petrel :{self.petrel.port} as pod {self.exporters.live_pod.name}, prometheus :{self.prometheus.port}, "
+            f"alertmanager :{self.alertmanager.port}, cluster stand-in :{self.exporters.server.server_port}, "
             f"rules scaled 1/{TIME_SCALE}, scrape and evaluation every {INTERVAL}")
-        if not wait_until(lambda: self.prometheus.query(f'up{{job="{JOB}"}} == 1'), 20):
-            raise self.prometheus.failure("never scraped Petrel successfully")
+        jobs = {JOB} | {c["job_name"] for c in scrape_configs}
+
+        def scraped():
+            return {s["metric"]["job"] for s in self.prometheus.query("up == 1")}
+        if not wait_until(lambda: scraped() >= jobs, 20):
+            raise self.prometheus.failure(f"never scraped {sorted(jobs - scraped())} successfully")
         # Before the first scrape, absent(up) makes PetrelDown pending; it must clear.
         if not wait_until(lambda: not self.prometheus.alerts(), 20):
             raise RuntimeError(f"alerts active before any fault: {self.prometheus.alerts()}")
@@ -342,10 +380,7 @@ class Run:
         self.expect(f"Alertmanager inhibits {SLOW_BURN} while {FAST_BURN} pages",
                     lambda: inhibited_by(self.alertmanager, SLOW_BURN, FAST_BURN), 15)
         self.expect(f"pager receives {FAST_BURN}", lambda: self.webhook.received("pager", FAST_BURN), 15)
-        checked, cluster, empty = dashboard_without_data(self.prometheus)
-        self.notes.append(f"dashboard: {checked - len(empty)} of {checked} queries returned data "
-                          f"({cluster} more need kube-state-metrics/cAdvisor, absent here)")
-        self.failures += [f"dashboard query without data: {where}" for where in empty]
+        self.check_dashboard_and_rules()
         faulted = Counter(self.traffic.counts) - before
         self.notes.append(f"traffic while faults were on: {sum(faulted.values())} requests, "
                           f"{faulted['5xx'] / max(1, sum(faulted.values())):.0%} answered 5xx (error_rate {ERROR_RATE})")
@@ -366,6 +401,24 @@ class Run:
         self.step("restart", self.restart_petrel)
         for key in DOWN:
             self.resolves(key, 30)
+
+    def check_dashboard_and_rules(self) -> None:
+        """Run while the faults page, so that the error-ratio and alert queries have data too."""
+        try:
+            queries, chosen, empty = dashboard_without_data(self.prometheus)
+        except LookupError as err:
+            self.failures.append(f"dashboard: {err}")
+            return
+        cluster = sum(q.reads_cluster_metrics() for q in queries)
+        for selection, values in chosen.items():
+            picked = ", ".join(f"{k}={v}" for k, v in values.items())
+            self.notes.append(f"dashboard, {selection} ({picked}): {len(queries) - len(empty[selection])} of {len(queries)} "
+                              f"queries returned data ({cluster} of them read the kube-state-metrics/cAdvisor stand-in)")
+            self.failures += [f"dashboard query without data ({selection}): {where}" for where in empty[selection]]
+        checked, cluster_rules, problems = rule_problems(self.prometheus)
+        self.notes.append(f"rules: {checked} evaluated, {len(problems)} problem(s); {len(cluster_rules)} read the stand-in's "
+                          f"series ({', '.join(cluster_rules)})")
+        self.failures += problems
 
     def ticket_held_back_by_page(self) -> None:
         """The slow-burn ticket must reach the ticket receiver only once both pages of the same

@@ -87,11 +87,13 @@ class Server:
 class Petrel(Server):
     """The service, as a developer runs it: APP_ENV=development, SQLite under a temporary
     DATA_DIR, and an API key file. Every request sends the key, so the checks keep working
-    once writes and operator endpoints require it."""
+    once writes and operator endpoints require it. downward_api (POD_NAME, POD_NAMESPACE,
+    NODE_NAME) gives it the identity of a pod, as Kubernetes does."""
 
-    def __init__(self, binary: str, workdir: Path):
+    def __init__(self, binary: str, workdir: Path, downward_api: dict | None = None):
         super().__init__("petrel", workdir)
         self.binary = str(Path(binary).resolve())
+        self.downward_api = downward_api or {}
         self.api_key = secrets.token_hex(16)
         self.keys_file = workdir / "api-keys"
         self.keys_file.write_text(self.api_key + "\n")
@@ -103,7 +105,7 @@ class Petrel(Server):
         (self.workdir / "data").mkdir(exist_ok=True)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port),
                "APP_ENV": "development", "LOG_FORMAT": "json", "DATA_DIR": str(self.workdir / "data"),
-               "API_KEYS_FILE": str(self.keys_file), "SHUTDOWN_DRAIN_SECONDS": "0"}
+               "API_KEYS_FILE": str(self.keys_file), "SHUTDOWN_DRAIN_SECONDS": "0", **self.downward_api}
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.spawn([self.binary], env)
 
@@ -158,6 +160,10 @@ class Prometheus(Server):
 
     def query(self, expr: str) -> list:
         return self.api("query", query=expr)["result"]
+
+    def label_values(self, selector: str, label: str) -> list:
+        """The values of label on the series selector matches, as Grafana's label_values() asks."""
+        return self.api(f"label/{label}/values", **{"match[]": selector})
 
     def alerts(self) -> list:
         return self.api("alerts")["alerts"]

@@ -29,12 +29,7 @@ struct ElasticsearchCityStore: CityStore {
     func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
         let stamp = Timestamp.string(Date())
         let source = Source(name: name.display, name_key: name.key, population: population, updated_at: stamp)
-        var expected: DocumentVersion?
-        if let precondition {
-            let current = try await document(name)
-            guard precondition.isSatisfied(by: current.map(Self.city(from:))) else { throw CityStoreError.preconditionFailed }
-            expected = current?.version
-        }
+        let expected = try await version(of: name, satisfying: precondition)
         do {
             let result = try await client.putDocument(source, index: index, id: name.key, ifVersion: expected, refresh: .none)
             // The stored form (milliseconds), so this answer equals what a read returns.
@@ -46,12 +41,7 @@ struct ElasticsearchCityStore: CityStore {
     }
 
     func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
-        var expected: DocumentVersion?
-        if let precondition {
-            let current = try await document(name)
-            guard precondition.isSatisfied(by: current.map(Self.city(from:))) else { throw CityStoreError.preconditionFailed }
-            expected = current?.version
-        }
+        let expected = try await version(of: name, satisfying: precondition)
         do {
             return try await client.deleteDocument(index: index, id: name.key, ifVersion: expected, refresh: .none) != nil
         } catch {
@@ -64,6 +54,15 @@ struct ElasticsearchCityStore: CityStore {
         let hits = try await client.search(Source.self, index: index, search)
         let page = hits.prefix(limit)
         return CityPage(cities: page.map(Self.city(from:)), nextAfter: hits.count > limit ? page.last?.source.name_key : nil)
+    }
+
+    /// The version a conditional write must still find, after checking `precondition` against
+    /// the current document; `nil` for an unconditional write.
+    private func version(of name: CityName, satisfying precondition: WritePrecondition?) async throws -> DocumentVersion? {
+        guard let precondition else { return nil }
+        let current = try await document(name)
+        guard precondition.isSatisfied(by: current.map(Self.city(from:))) else { throw CityStoreError.preconditionFailed }
+        return current?.version
     }
 
     private func document(_ name: CityName) async throws(ElasticsearchError) -> Document<Source>? {
