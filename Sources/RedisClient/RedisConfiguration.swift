@@ -4,6 +4,8 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var useTLS: Bool
+    /// PEM file of the CA that signed the server's certificate (`rediss://` only); the system roots when `nil`.
+    public var caBundlePath: String?
     /// An ACL user; `nil` authenticates with the password alone (`AUTH password`).
     public var username: String?
     public var password: String?

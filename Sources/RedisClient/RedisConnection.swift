@@ -20,7 +20,9 @@ public final class RedisConnection: Sendable {
     ) async throws -> RedisConnection {
         let remaining = deadline - .now
         guard remaining > .zero else { throw RedisError.timeout("the connection") }
-        let sslContext = try configuration.useTLS ? NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caBundlePath = configuration.caBundlePath { tls.trustRoots = .file(caBundlePath) }
+        let sslContext = try configuration.useTLS ? NIOSSLContext(configuration: tls) : nil
         let host = configuration.host
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(Int64(remaining.nanoseconds)))

@@ -6,36 +6,15 @@ import HummingbirdTLS
 import Logging
 import NIOSSL
 import Testing
+import TestSupport
 
 /// A cluster behind HTTPS whose certificate no system root signed: only the CA bundle makes it trusted.
 @Suite("Elasticsearch client over TLS")
 struct TLSTests {
-    /// A self-signed certificate for 127.0.0.1, made by openssl, which is its own CA.
-    static func makeCertificate() throws -> (certificate: String, key: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let (certificate, key) = (directory.appendingPathComponent("ca.pem").path, directory.appendingPathComponent("key.pem").path)
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
-        ]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        guard openssl.terminationStatus == 0 else { throw TLSTestError("openssl could not make a certificate") }
-        return (certificate, key)
-    }
-
-    struct TLSTestError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "openssl not found — apt-get install openssl"))
+    @Test(.enabled(if: TestCertificate.isAvailable, "openssl not found — apt-get install openssl"))
     func aPrivateCAIsTrustedOnlyThroughTheBundle() async throws {
-        let (certificate, key) = try Self.makeCertificate()
+        let generated = try TestCertificate()
+        let (certificate, key) = (generated.certificatePath, generated.keyPath)
         let router = Router()
         router.get("/_cluster/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"green"}"#)))

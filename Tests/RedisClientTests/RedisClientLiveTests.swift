@@ -110,6 +110,30 @@ struct RedisClientLiveTests {
         redis.pool.close()
     }
 
+    @Test(.enabled(if: TestCertificate.isAvailable, "openssl not found — apt-get install openssl"))
+    func rediss() async throws {
+        let certificate = try TestCertificate()
+        let tlsPort = try freePort()
+        let server = try RedisServer(extraArguments: [
+            "--tls-port", String(tlsPort), "--tls-cert-file", certificate.certificatePath, "--tls-key-file", certificate.keyPath,
+            "--tls-ca-cert-file", certificate.certificatePath, "--tls-auth-clients", "no",
+        ])
+        var configuration = try RedisConfiguration(url: "rediss://127.0.0.1:\(tlsPort)/0", timeout: .seconds(2))
+        configuration.caBundlePath = certificate.certificatePath
+        let redis = RedisClient(configuration: configuration)
+        #expect(try await redis.incr("over-tls") == 1)
+        redis.pool.close()
+
+        // Without the CA the server's certificate is not trusted: a clear connection error, no plaintext fallback.
+        let untrusting = RedisClient(configuration: try RedisConfiguration(url: "rediss://127.0.0.1:\(tlsPort)/0", timeout: .milliseconds(500)))
+        await #expect { try await untrusting.ping() } throws: { error in
+            guard case RedisError.connectionFailed = error else { return false }
+            return true
+        }
+        untrusting.pool.close()
+        _ = server
+    }
+
     @Test func concurrentCommandsShareOneConnection() async throws {
         let server = try RedisServer()
         let redis = try Self.client(server, timeout: .seconds(2), poolSize: 1)

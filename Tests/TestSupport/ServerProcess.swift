@@ -160,3 +160,30 @@ public func hasExited(_ pid: Int32) -> Bool {
     else { return true }
     return stat[stat.index(after: end)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
 }
+
+/// A self-signed certificate for 127.0.0.1 (it is its own CA), made by openssl for TLS tests.
+public struct TestCertificate: Sendable {
+    public let certificatePath: String
+    public let keyPath: String
+
+    public static var isAvailable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") || ProcessInfo.processInfo.environment["CI"] == "true"
+    }
+
+    public init() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        certificatePath = directory.appendingPathComponent("ca.pem").path
+        keyPath = directory.appendingPathComponent("key.pem").path
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyPath, "-out", certificatePath,
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        guard openssl.terminationStatus == 0 else { throw SupportError("openssl could not make a certificate (apt-get install openssl)") }
+    }
+}

@@ -80,6 +80,8 @@ public struct PetrelConfiguration: Sendable {
         let redisPoolSize = try settings.integer(.redisPoolSize, in: 1...1024)
         do {
             redis = try RedisConfiguration(url: redisURL, timeout: .milliseconds(redisTimeout), poolSize: redisPoolSize)
+            let caFile = try settings.string(.redisCAFile)
+            redis.caBundlePath = caFile.isEmpty ? nil : caFile
         } catch {
             throw ConfigurationError(setting: .redisURL, value: redisURL, expected: "a Redis URL (\(error))")
         }

@@ -64,6 +64,8 @@ extension Setting {
     static let redisTimeoutMs = Setting(
         "redis.timeoutMs", default: "250", "Longest a Redis call may take, pool wait and connect included.")
     static let redisPoolSize = Setting("redis.poolSize", default: "8", "Most connections to Redis per process.")
+    static let redisCAFile = Setting(
+        "redis.caFile", default: nil, "PEM CA bundle that signed Redis's certificate, for rediss:// (system roots when unset).")
     static let cityStore = Setting("city.store", default: "sqlite", "City API backend: memory, sqlite or elasticsearch.")
     static let cityCacheTTL = Setting(
         "city.cacheTtlSeconds", default: "0", "Cache GET /cities/{name} in Redis (REDIS_URL) this long; 0 turns the cache off.")
@@ -97,7 +99,7 @@ extension Setting {
     public static let all: [Setting] = [
         httpHost, httpPort, appEnv, logLevel, logFormat,
         readyMinUptime, shutdownDrain, shutdownTimeout, dependencyCheckInterval, maxBodyBytes,
-        dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize,
+        dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize, redisCAFile,
         cityStore, cityCacheTTL, elasticsearchURL, elasticsearchIndex, elasticsearchUsername, elasticsearchPassword,
         elasticsearchAPIKey, elasticsearchCAFile, elasticsearchTimeoutMs, elasticsearchShards, elasticsearchReplicas, apiKeysFile,
         otlpEndpoint, otelServiceName,
