@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Proves Petrel's alerts fire and resolve for real: a real Prometheus (rules time-compressed
-# 30x) scrapes a running Petrel, a real Alertmanager routes to a local webhook; fault injection
-# fires the availability burn-rate page, turning it off resolves it, kill -9 fires PetrelDown.
+# 30x) scrapes a running Petrel and a stand-in for the cluster's kube-state-metrics and
+# cAdvisor, a real Alertmanager routes to a local webhook; fault injection fires the
+# availability burn-rate page, turning it off resolves it, kill -9 fires PetrelDown; every
+# dashboard query must return data and every rule evaluate without error.
 # Prints alert -> time to fire / resolve; exits non-zero if an expected alert does not fire or
-# resolve in time, or another one fires. Takes about 2 minutes (bounded under 4).
+# resolve in time, another one fires, or a query or rule fails. Takes about 2 minutes (bounded
+# under 4).
 # Details: scripts/lib/live_alerts.py, docs/observability.md.
 #
 # usage: [PETREL_BIN=.build/debug/petrel] scripts/live-alerts.sh

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -7,12 +8,15 @@ import NIOSSL
 /// the replies after it could no longer be matched; the pool then replaces it.
 public final class RedisConnection: Sendable {
     let channel: any Channel
+    /// Set before a timed-out command's caller is woken, so that the pool never lends the
+    /// connection again, even in the moment before the channel has finished closing.
+    private let isAbandoned = NIOLockedValueBox(false)
 
     private init(channel: any Channel) {
         self.channel = channel
     }
 
-    public var isActive: Bool { channel.isActive }
+    public var isActive: Bool { channel.isActive && !isAbandoned.withLockedValue { $0 } }
 
     /// Connects, authenticates and selects the database, all before `deadline`.
     static func connect(
@@ -83,7 +87,9 @@ public final class RedisConnection: Sendable {
         channel.flush()
         // Completing a completed promise is a no-op in NIO, so the timer may fail them all.
         let what = commands.first?.first ?? "the command"
+        let isAbandoned = self.isAbandoned
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(remaining.nanoseconds))) {
+            isAbandoned.withLockedValue { $0 = true }
             for promise in promises { promise.fail(RedisError.timeout(what)) }
             channel.close(promise: nil)
         }

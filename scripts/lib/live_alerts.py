@@ -342,8 +342,8 @@ class Run:
         self.exporters.start()
         self.petrel.start()
         scrape_configs = self.exporters.scrape_configs()
-        self.prometheus.start(prometheus_config(rules, self.petrel.port, self.exporters.live_pod.name, self.alertmanager.port, scrape_configs),
-                              [f"--query.lookback-delta={LOOKBACK_DELTA}", f"--rules.alert.resend-delay={RESEND_DELAY}"])
+        config = prometheus_config(rules, self.petrel.port, self.exporters.live_pod.name, self.alertmanager.port, scrape_configs)
+        self.prometheus.start(config, [f"--query.lookback-delta={LOOKBACK_DELTA}", f"--rules.alert.resend-delay={RESEND_DELAY}"])
         log(f"petrel :{self.petrel.port} as pod {self.exporters.live_pod.name}, prometheus :{self.prometheus.port}, "
             f"alertmanager :{self.alertmanager.port}, cluster stand-in :{self.exporters.server.server_port}, "
             f"rules scaled 1/{TIME_SCALE}, scrape and evaluation every {INTERVAL}")
