@@ -125,7 +125,11 @@ public final class ElasticsearchClient: Service, Sendable {
             logger.debug(
                 "elasticsearch: retrying",
                 metadata: ["method": "\(method.rawValue)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(failure)"])
-            try? await Task.sleep(for: pause)
+            do {
+                try await Task.sleep(for: pause)
+            } catch {
+                throw .cancelled
+            }
         }
     }
 
@@ -138,6 +142,10 @@ public final class ElasticsearchClient: Service, Sendable {
             return Response(status: Int(response.status.code), body: body)
         } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
             throw .timeout
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw .cancelled
+        } catch is CancellationError {
+            throw .cancelled
         } catch {
             throw .connection("\(error)")
         }

@@ -10,6 +10,8 @@ public enum ElasticsearchError: Error, Sendable, CustomStringConvertible {
     case server(status: Int, type: String, reason: String)
     /// An answer this client could not read.
     case unexpectedResponse(status: Int, String)
+    /// The caller went away (its task was cancelled) before the call finished.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum ElasticsearchError: Error, Sendable, CustomStringConvertible {
         case .timeout: "Elasticsearch did not answer in time"
         case .server(let status, let type, let reason): "Elasticsearch answered \(status) \(type): \(reason)"
         case .unexpectedResponse(let status, let reason): "unexpected Elasticsearch response (\(status)): \(reason)"
+        case .cancelled: "the Elasticsearch call was cancelled"
         }
     }
 
@@ -37,7 +40,7 @@ public enum ElasticsearchError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .connection, .timeout: true
         case .server(let status, _, _), .unexpectedResponse(let status, _): Self.isTransient(status: status)
-        case .invalidConfiguration: false
+        case .invalidConfiguration, .cancelled: false
         }
     }
 }

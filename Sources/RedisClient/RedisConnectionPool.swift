@@ -157,7 +157,8 @@ public final class RedisConnectionPool: Sendable {
         }
         if let (failure, wait) = backoff {
             releaseSlot()
-            throw RedisError.connectionFailed("\(failure) (next attempt in \(wait.milliseconds) ms)")
+            let reason: String = if case .connectionFailed(let reason) = failure { reason } else { "\(failure)" }
+            throw RedisError.connectionFailed("\(reason) (next attempt in \(wait.milliseconds) ms)")
         }
         do {
             let connection = try await RedisConnection.connect(configuration, group: group, deadline: deadline)

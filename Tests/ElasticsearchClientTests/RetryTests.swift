@@ -105,3 +105,27 @@ struct RetryTests {
         }
     }
 }
+
+@Suite("Elasticsearch client cancellation")
+struct CancellationTests {
+    @Test func aCancelledCallStopsRetryingAndSaysSo() async throws {
+        let cluster = FlakyCluster(failures: 100)
+        try await cluster.application().test(.live) { testClient in
+            let es = try ElasticsearchClient(
+                configuration: ElasticsearchConfiguration(
+                    url: "http://127.0.0.1:\(try #require(testClient.port))", requestTimeout: .seconds(10),
+                    retry: RetryPolicy(maximumAttempts: 100, initialDelay: .milliseconds(200), maximumDelay: .milliseconds(200))),
+                logger: Logger(label: "test"))
+            let call = Task { try await es.clusterHealth() }
+            try await Task.sleep(for: .milliseconds(100))
+            call.cancel()
+            let result = await call.result
+            #expect { try result.get() } throws: { error in
+                guard case ElasticsearchError.cancelled = error else { return false }
+                return true
+            }
+            #expect(cluster.requests.withLock { $0 } < 5, "no retries after the cancellation")
+            try await es.shutdown()
+        }
+    }
+}
