@@ -59,6 +59,16 @@ struct LogTests {
         #expect(String(decoding: AccessLog.milliseconds(duration), as: UTF8.self) == text)
     }
 
+    @Test func aThrottleLetsOneLineThroughPerIntervalAndCountsTheRest() async throws {
+        let throttle = LogThrottle(interval: .milliseconds(200))
+        var logged: [Int] = []
+        for _ in 0..<100 { throttle { logged.append($0) } }
+        #expect(logged == [0])
+        try await Task.sleep(for: .milliseconds(250))
+        throttle { logged.append($0) }
+        #expect(logged == [0, 99], "the next line says how many were held back")
+    }
+
     @Test func textFormatIsOneLinePerEvent() throws {
         let output = try lines(format: .text) { logger in logger.warning("hello", metadata: ["k": "v"]) }
         #expect(output.count == 1)

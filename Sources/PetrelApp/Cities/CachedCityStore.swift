@@ -13,6 +13,14 @@ struct CachedCityStore: CityStore {
     let ttl: Duration
     let logger: Logger
     let keyPrefix = "petrel:city:"
+    private let throttle = LogThrottle()
+
+    init(base: any CityStore, redis: RedisClient, ttl: Duration, logger: Logger) {
+        self.base = base
+        self.redis = redis
+        self.ttl = ttl
+        self.logger = logger
+    }
 
     private struct Entry: Codable {
         let name: String
@@ -28,7 +36,10 @@ struct CachedCityStore: CityStore {
                 return City(name: entry.name, population: entry.population, updatedAt: entry.updatedAt, etag: entry.etag)
             }
         } catch {
-            logger.warning("city cache: read failed, using the store", metadata: ["error": "\(error)"])
+            throttle { suppressed in
+                logger.warning(
+                    "city cache: read failed, using the store", metadata: ["error": "\(error)", "similar_lines_suppressed": "\(suppressed)"])
+            }
             // Redis just failed: no point in trying to fill it.
             return try await base.city(name)
         }
@@ -37,7 +48,9 @@ struct CachedCityStore: CityStore {
         do {
             _ = try await redis.set(key, String(decoding: try JSONEncoder().encode(entry), as: UTF8.self), expiresIn: ttl)
         } catch {
-            logger.warning("city cache: fill failed", metadata: ["error": "\(error)"])
+            throttle { suppressed in
+                logger.warning("city cache: fill failed", metadata: ["error": "\(error)", "similar_lines_suppressed": "\(suppressed)"])
+            }
         }
         return city
     }

@@ -17,6 +17,14 @@ struct DependencyInstrument: Sendable {
     let metrics: PetrelMetrics
     let tracing: Bool
     let logger: Logger
+    private let throttle = LogThrottle()
+
+    init(dependency: String, metrics: PetrelMetrics, tracing: Bool, logger: Logger) {
+        self.dependency = dependency
+        self.metrics = metrics
+        self.tracing = tracing
+        self.logger = logger
+    }
 
     func call<Value>(_ operation: String, _ body: () async throws -> Value) async throws -> Value {
         guard tracing else { return try await measured(operation, body) }
@@ -39,8 +47,14 @@ struct DependencyInstrument: Sendable {
         } catch {
             let outcome = Self.isTimeout(error) ? "timeout" : "error"
             metrics.recordDependencyCall(dependency, operation: operation, outcome: outcome, duration: .now - start)
-            logger.warning(
-                "dependency call failed", metadata: ["dependency": "\(dependency)", "operation": "\(operation)", "error": "\(error)"])
+            throttle { suppressed in
+                logger.warning(
+                    "dependency call failed",
+                    metadata: [
+                        "dependency": "\(dependency)", "operation": "\(operation)", "error": "\(error)",
+                        "similar_lines_suppressed": "\(suppressed)",
+                    ])
+            }
             if Self.isRefusedRequest(error) {
                 throw APIError(
                     .internalServerError, code: "internal_error",
