@@ -25,9 +25,10 @@ if [ "${CI:-}" = "true" ] && grep -qE 'skipped|Skipped' .build/test-output.txt; 
   grep -E 'skipped|Skipped' .build/test-output.txt >&2
   die "a test was skipped under CI=true: every dependency must be installed"
 fi
-# One plain closing line with the counts (Swift Testing's per-test lines; XCTest has none here).
-passed=$(grep -E '^✔ Test .* passed after' .build/test-output.txt | grep -vc 'Test run with' || true)
+# One plain closing line with the counts: the total from Swift Testing's summary (per-test lines
+# can interleave with the output of the processes the tests start), the failures by name.
+total=$(grep -oE 'Test run with [0-9]+ tests?' .build/test-output.txt | grep -oE '[0-9]+' | tail -1 || true)
 failed=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | grep -vc 'Test run with' || true)
 [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
-echo "tests: $passed passed, $failed failed"
+echo "tests: $(( ${total:-0} - failed )) passed, $failed failed"
 exit "$status"
