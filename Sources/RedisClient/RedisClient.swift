@@ -33,20 +33,25 @@ public final class RedisClient: Service, Sendable {
     @discardableResult
     public func send(_ arguments: [String]) async throws -> RESPValue {
         let deadline = ContinuousClock.now + configuration.commandTimeout
-        if Self.blocksConnection(arguments) {
-            return try await pool.withConnection(deadline: deadline) { try await $0.send(arguments, deadline: deadline) }
+        return try await onConnection(exclusive: Self.blocksConnection(arguments), deadline: deadline) {
+            try await $0.send(arguments, deadline: deadline)
         }
-        return try await pool.withSharedConnection(deadline: deadline) { try await $0.send(arguments, deadline: deadline) }
     }
 
     /// Sends the commands on one connection in one write; replies come back in order, error
     /// replies as `.error` values. Not a transaction: other callers' commands may run in between.
     public func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
         let deadline = ContinuousClock.now + configuration.commandTimeout
-        if commands.contains(where: Self.blocksConnection) {
-            return try await pool.withConnection(deadline: deadline) { try await $0.pipeline(commands, deadline: deadline) }
+        return try await onConnection(exclusive: commands.contains(where: Self.blocksConnection), deadline: deadline) {
+            try await $0.pipeline(commands, deadline: deadline)
         }
-        return try await pool.withSharedConnection(deadline: deadline) { try await $0.pipeline(commands, deadline: deadline) }
+    }
+
+    private func onConnection<Value: Sendable>(
+        exclusive: Bool, deadline: ContinuousClock.Instant, _ body: (RedisConnection) async throws -> Value
+    ) async throws -> Value {
+        exclusive
+            ? try await pool.withConnection(deadline: deadline, body) : try await pool.withSharedConnection(deadline: deadline, body)
     }
 
     /// Commands that hold their connection until something happens: sharing the connection would

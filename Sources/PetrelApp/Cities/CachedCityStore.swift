@@ -55,31 +55,29 @@ struct CachedCityStore: CityStore {
         return city
     }
 
-    /// Invalidates also when the write failed: a write that timed out may still have landed.
     func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
-        do {
-            let result = try await base.put(name, population: population, precondition: precondition)
-            await invalidate(name)
-            return result
-        } catch {
-            await invalidate(name)
-            throw error
-        }
+        try await invalidating(name) { try await base.put(name, population: population, precondition: precondition) }
     }
 
     func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
-        do {
-            let deleted = try await base.delete(name, precondition: precondition)
-            await invalidate(name)
-            return deleted
-        } catch {
-            await invalidate(name)
-            throw error
-        }
+        try await invalidating(name) { try await base.delete(name, precondition: precondition) }
     }
 
     func list(prefix: String, after: String?, limit: Int) async throws -> CityPage {
         try await base.list(prefix: prefix, after: after, limit: limit)
+    }
+
+    /// Runs the write, then drops the city's entry, also when the write failed: a write that
+    /// timed out may still have landed.
+    private func invalidating<Value>(_ name: CityName, _ write: () async throws -> Value) async throws -> Value {
+        do {
+            let value = try await write()
+            await invalidate(name)
+            return value
+        } catch {
+            await invalidate(name)
+            throw error
+        }
     }
 
     private func invalidate(_ name: CityName) async {
