@@ -12,22 +12,22 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Resolve dependencies in their own layer: source edits do not refetch packages.
+# Resolve dependencies in their own layer: source edits do not refetch packages. The scratch path
+# is the one scripts/build-release.sh builds in.
 COPY Package.swift Package.resolved* ./
-RUN swift package resolve
+RUN swift package resolve --scratch-path .build/shipped
 # Everything SwiftPM validates (Sources, Tests, Benchmarks: it checks every target's directory
 # even when building one product); .dockerignore keeps build output, VCS and deploy files out.
 COPY . .
 ARG VERSION=0.0.0-dev
 ARG GIT_COMMIT=unknown
 ARG BUILD_DATE=unknown
-# The Swift runtime is linked in statically, so the runtime stage needs no toolchain libraries.
-# The version macros feed the service's /version answer and petrel_build_info.
-RUN swift build -c release --static-swift-stdlib --product petrel \
-      -Xcc -DPETREL_VERSION=\"${VERSION}\" \
-      -Xcc -DPETREL_GIT_COMMIT=\"${GIT_COMMIT}\" \
-      -Xcc -DPETREL_BUILD_DATE=\"${BUILD_DATE}\" \
- && install -D -m 0755 "$(swift build -c release --show-bin-path)/petrel" /out/petrel
+# scripts/build-release.sh is how every shipped binary is built: the Swift runtime linked in
+# statically (the runtime stage needs no toolchain libraries) and the link shaped for a small
+# resident set. It reads VERSION, GIT_COMMIT and BUILD_DATE (the ARGs above) for /version and
+# petrel_build_info, and prints the directory the binary is in.
+RUN bin="$(scripts/build-release.sh petrel)" \
+ && install -D -m 0755 "$bin/petrel" /out/petrel
 
 FROM ubuntu:24.04
 ARG VERSION=0.0.0-dev

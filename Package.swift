@@ -30,7 +30,8 @@ let package = Package(
     ],
     targets: [
         // Version, commit and build date, injected at build time with
-        // `-Xcc -DPETREL_VERSION=\"1.2.3\"` (see Dockerfile); Swift has no -ldflags -X.
+        // `-Xcc -DPETREL_VERSION=\"1.2.3\"` (scripts/build-release.sh sets them from VERSION, GIT_COMMIT
+        // and BUILD_DATE); Swift has no -ldflags -X.
         .target(name: "PetrelBuildInfo"),
         // A small RESP2 client on SwiftNIO: no Swift Redis client is available from the package mirror.
         .target(

@@ -12,9 +12,10 @@ cd "$REPO_ROOT"
 ensure_apt wrk nginx curl redis-server
 
 ROUNDS="${ROUNDS:-3}" DURATION="${DURATION:-10s}" CONNECTIONS="${CONNECTIONS:-64}"
-swift build -c release --product petrel >&2
-swift build -c release --product HelloBaseline >&2
-bin="$(swift build -c release --show-bin-path)"
+# Both built as shipped (scripts/build-release.sh), so the comparison is like with like.
+bin="$(scripts/build-release.sh petrel HelloBaseline)"
+# The link just wrote hundreds of MiB: flush them now, or SQLite's first fsync at start waits on it.
+sync
 
 work=$(mktemp -d)
 pids=()
@@ -118,12 +119,15 @@ median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {p
 petrel_loaded=$(rss_kib "$petrel_pid"); baseline_loaded=$(rss_kib "$baseline_pid")
 base=$(median "${rps[baseline/hello]}"); ceiling=$(median "${rps[nginx/hello]}")
 printf '\nwrk -t1 -c%s -d%s --latency, median of %s rounds\n\n' "$CONNECTIONS" "$DURATION" "$ROUNDS"
-printf '%-22s %10s %9s %9s %12s %10s\n' target req/s p50_ms p99_ms vs_baseline vs_nginx
+# paired: each round's figure over the baseline's in the same round, then the median, so drift
+# in the machine between rounds cancels out.
+paired() { paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"${rps[baseline/hello]}" | grep -v '^$') | awk '{printf "%s ", 100*$1/$2}'; }
+printf '%-22s %10s %9s %9s %12s %10s %12s\n' target req/s p50_ms p99_ms vs_baseline vs_nginx paired_vs_bl
 for target in "${order[@]}"; do
   r=$(median "${rps[$target]}")
-  printf '%-22s %10.0f %9.3f %9.3f %11.1f%% %9.1f%%\n' "$target" "$r" "$(median "${p50[$target]}")" \
+  printf '%-22s %10.0f %9.3f %9.3f %11.1f%% %9.1f%% %11.1f%%\n' "$target" "$r" "$(median "${p50[$target]}")" \
     "$(median "${p99[$target]}")" "$(awk -v a="$r" -v b="$base" 'BEGIN{print 100*a/b}')" \
-    "$(awk -v a="$r" -v b="$ceiling" 'BEGIN{print 100*a/b}')"
+    "$(awk -v a="$r" -v b="$ceiling" 'BEGIN{print 100*a/b}')" "$(median "$(paired "${rps[$target]}")")"
 done
 printf '\n%-22s %10s %12s %14s\n' process idle_MiB loaded_MiB start_to_ready_ms
 printf '%-22s %10.1f %12.1f %14s\n' petrel "$(awk -v k="$petrel_idle" 'BEGIN{print k/1024}')" \

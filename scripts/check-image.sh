@@ -18,7 +18,7 @@ cd "$REPO_ROOT"
 
 PETREL_BIN="${PETREL_BIN:-.build/release/petrel}"
 DRAIN=1 TIMEOUT=2
-[ -x "$PETREL_BIN" ] || die "PETREL_BIN=$PETREL_BIN is not an executable; build it first (swift build -c release --product petrel)"
+[ -x "$PETREL_BIN" ] || die "PETREL_BIN=$PETREL_BIN is not an executable; build it first (scripts/build-release.sh)"
 ensure_apt podman runc debootstrap curl
 
 # Podman as root on these machines works with runc, host networking and lower ulimits.

@@ -52,7 +52,7 @@ def parse_arguments() -> argparse.Namespace:
 def petrel_binary() -> Path:
     binary = Path(os.environ.get("PETREL_BIN", REPO_ROOT / ".build/release/petrel"))
     if not os.access(binary, os.X_OK):
-        raise SetupError(f"no Petrel binary at {binary}: build it (swift build -c release) or set PETREL_BIN")
+        raise SetupError(f"no Petrel binary at {binary}: build it (scripts/build-release.sh) or set PETREL_BIN")
     return binary.absolute()
 
 
