@@ -27,8 +27,9 @@ products=("$@"); [ ${#products[@]} -gt 0 ] || products=(petrel)
 # Its own build directory: these flags change every object file, and a build directory shared with
 # plain `swift build -c release` would flip between the two configurations (and the Swift driver
 # can keep objects compiled without -function-sections).
+configuration=(--scratch-path "$REPO_ROOT/.build/shipped" -c release --static-swift-stdlib)
 flags=(
-  --scratch-path "$REPO_ROOT/.build/shipped" -c release --static-swift-stdlib
+  "${configuration[@]}"
   -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections
   -Xswiftc -use-ld=lld
   -Xlinker --no-export-dynamic
@@ -44,7 +45,7 @@ flags=(
 for product in "${products[@]}"; do
   swift build "${flags[@]}" --product "$product" >&2
 done
-bin="$(swift build --scratch-path "$REPO_ROOT/.build/shipped" -c release --static-swift-stdlib --show-bin-path)"
+bin="$(swift build "${configuration[@]}" --show-bin-path)"
 
 # How much of the order file this build still has: names change when code or dependencies do.
 if printf '%s\n' "${products[@]}" | grep -qx petrel; then

@@ -105,7 +105,7 @@ log "image built on $BASE: binary + ${#copied[@]} copied libraries (${copied[*]:
 #    A .env planted on the volume would fail every application request if it were read.
 mkdir -p "$WORK/data" && chown 1000:1000 "$WORK/data"
 printf 'FAULT_ERROR_RATE=1\n' >"$WORK/data/.env"
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PORT="$(free_port)"
 podman run -d --name "$NAME" --user 1000:1000 --read-only --read-only-tmpfs=false --tmpfs /tmp \
   --cap-drop ALL --security-opt no-new-privileges --network host \
   -v "$WORK/data:/data" \

@@ -51,3 +51,6 @@ ensure_pip() {
 offline() {
   if unshare -n true 2>/dev/null; then unshare -n -- "$@"; else "$@"; fi
 }
+
+# free_port — prints a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -17,7 +17,6 @@ trap cleanup EXIT
 
 # valgrind 3.19 (Debian bookworm) cannot read DWARF 5; the symbol table is all this needs.
 strip --strip-debug -o "$work/petrel" "$bin"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 redis_port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no >"$work/redis.log" 2>&1 &
