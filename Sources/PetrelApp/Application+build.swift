@@ -67,14 +67,16 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     let routeTable = RouteTable()
 
     let router = Router(context: PetrelRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: RequestIDMiddleware())
     // Outside the telemetry middleware, so the request's log line carries its trace and span id.
     if configuration.tracingEnabled { router.add(middleware: TracingMiddleware()) }
-    router.add(middleware: TelemetryMiddleware(metrics: metrics, accessLog: AccessLog(handler: logHandler)))
-    router.add(middleware: ErrorMiddleware(routes: routeTable, logger: logger))
-    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     let faults = FaultInjector(errorRate: configuration.faultErrorRate, maximumDelayMilliseconds: configuration.faultDelayMilliseconds)
-    router.add(middleware: FaultMiddleware(faults: faults))
+    router.add(
+        middleware: PetrelMiddleware(
+            requestID: RequestIDMiddleware(),
+            telemetry: TelemetryMiddleware(metrics: metrics, accessLog: AccessLog(handler: logHandler)),
+            errors: ErrorMiddleware(routes: routeTable, logger: logger),
+            bodyLimit: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes),
+            faults: FaultMiddleware(faults: faults)))
 
     let apiKeys = try APIKeys(path: configuration.apiKeysFile, environment: configuration.environment, logger: logger)
     InfoRoutes(configuration: configuration, readiness: readiness).add(to: router)

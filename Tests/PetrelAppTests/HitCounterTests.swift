@@ -57,6 +57,20 @@ struct HitCounterProcessTests {
         second.signal(SIGKILL)
     }
 
+    /// Pods sharing a volume, or a rollout's new pod next to the old one, may create the file at
+    /// the same moment: each must find the schema migrated, never half-made by the other.
+    @Test func processesStartingTogetherOnANewFileAllMigrateIt() async throws {
+        for _ in 0..<5 {
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-\(UUID().uuidString)").path
+            let processes = try (0..<4).map { _ in try PetrelProcess(["DATA_DIR": data, "SHUTDOWN_DRAIN_SECONDS": "0"]) }
+            for process in processes {
+                let port = try await process.port()
+                #expect(try await LiveProcessTests.get(port, "/hits").status == 200)
+                process.signal(SIGKILL)
+            }
+        }
+    }
+
     @Test func twoProcessesOnOneSQLiteFileStayExact() async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-\(UUID().uuidString)").path
         let processes = try (0..<2).map { _ in try PetrelProcess(["DATA_DIR": data]) }

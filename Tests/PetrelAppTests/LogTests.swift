@@ -56,7 +56,54 @@ struct LogTests {
         (Duration.microseconds(12_345), "12.345"), (.microseconds(5), "0.005"), (.seconds(2), "2000.000"), (.nanoseconds(999), "0.000"),
     ])
     func accessLineDurationsAreExactMilliseconds(_ duration: Duration, _ text: String) {
-        #expect(String(decoding: AccessLog.milliseconds(duration), as: UTF8.self) == text)
+        var output: [UInt8] = []
+        JSONText.appendMilliseconds(duration, to: &output)
+        #expect(String(decoding: output, as: UTF8.self) == text)
+    }
+
+    /// `appendString` tests eight bytes at a time; every byte that needs escaping must be found at
+    /// every offset, in runs of every length, next to multi-byte UTF-8 that must pass untouched.
+    @Test func stringsAreEscapedWhereverTheByteFalls() throws {
+        let specials = (0..<0x20).map { Character(Unicode.Scalar($0)!) } + ["\"", "\\", "\u{7f}"]
+        for length in 1...19 {
+            for offset in 0..<length {
+                for special in specials {
+                    var characters = Array(repeating: Character("é"), count: length)
+                    characters[offset] = special
+                    let value = String(characters)
+                    var output: [UInt8] = []
+                    JSONText.appendString(value, to: &output)
+                    let decoded = try JSONSerialization.jsonObject(with: Data(output), options: .fragmentsAllowed) as? String
+                    #expect(decoded == value, "offset \(offset) of \(length), \(special.unicodeScalars.first!.value)")
+                    #expect(!output.contains { $0 < 0x20 || $0 == 0x7f }, "raw control byte left in \(String(decoding: output, as: UTF8.self))")
+                }
+            }
+        }
+        for clean in ["", "a", "request", "0123456789abcdef0123456789abcdef", "🐦 petrel ünïcode ~ }{ / ' `"] {
+            var output: [UInt8] = []
+            JSONText.appendString(clean, to: &output)
+            #expect(String(decoding: output, as: UTF8.self) == "\"\(clean)\"")
+        }
+    }
+
+    @Test(arguments: [0, 7, 10, 404, -1, 1_234_567_890, Int.max, Int.min])
+    func integersAreWrittenAsSwiftPrintsThem(_ value: Int) {
+        var output: [UInt8] = []
+        JSONText.appendInteger(value, to: &output)
+        #expect(String(decoding: output, as: UTF8.self) == String(value))
+    }
+
+    @Test func timestampsAreUTCWithMilliseconds() throws {
+        let before = Date()
+        var output: [UInt8] = []
+        JSONText.appendTimestamp(to: &output)
+        let after = Date()
+        let text = String(decoding: output, as: UTF8.self)
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parsed = try #require(parser.date(from: text), "\(text) is not ISO 8601")
+        #expect(text.count == 24 && text.hasSuffix("Z"))
+        #expect(parsed >= before.addingTimeInterval(-0.001) && parsed <= after)
     }
 
     @Test func aThrottleLetsOneLineThroughPerIntervalAndCountsTheRest() async throws {
@@ -69,9 +116,9 @@ struct LogTests {
         #expect(logged == [0, 99], "the next line says how many were held back")
     }
 
-    @Test func textFormatIsOneLinePerEvent() throws {
-        let output = try lines(format: .text) { logger in logger.warning("hello", metadata: ["k": "v"]) }
+    @Test func textFormatIsOneLinePerEventWithTheSameFields() throws {
+        let output = try lines(format: .text) { logger in logger.warning("hello", metadata: ["k": "v", "n": .stringConvertible(3)]) }
         #expect(output.count == 1)
-        #expect(output[0].contains(" warning hello k=v"))
+        #expect(output[0].hasSuffix(" warning hello pod=p-1 k=v n=3"), "\(output[0])")
     }
 }

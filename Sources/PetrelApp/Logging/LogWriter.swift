@@ -19,6 +19,9 @@ public final class LogWriter: Sendable {
 
     private struct State {
         var buffer: [UInt8] = []
+        /// The buffer written by the last flush, emptied with its capacity kept: the two take
+        /// turns, so a busy process does not allocate (and fault in) a fresh buffer per flush.
+        var spare: [UInt8] = []
         var flushScheduled = false
         var dropped = 0
     }
@@ -67,10 +70,17 @@ public final class LogWriter: Sendable {
     /// Writes everything buffered so far; call before the process exits.
     public func flush() {
         writeLock.withLock {
-            let pending = state.withLockedValue { state -> [UInt8] in
+            var pending = state.withLockedValue { state -> [UInt8] in
                 state.flushScheduled = false
-                defer { state.buffer.removeAll(keepingCapacity: true) }
-                return state.buffer
+                let pending = state.buffer
+                state.buffer = state.spare
+                state.spare = []
+                return pending
+            }
+            defer {
+                // A buffer that grew while output was stalled is let go rather than kept.
+                pending.removeAll(keepingCapacity: pending.capacity <= 4 * flushThreshold)
+                state.withLockedValue { $0.spare = pending }
             }
             pending.withUnsafeBytes { bytes in
                 var offset = 0

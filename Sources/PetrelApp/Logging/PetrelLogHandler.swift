@@ -11,13 +11,13 @@ public struct PetrelLogHandler: LogHandler {
     private let format: LogFormat
     private let writer: LogWriter
     /// Fields every line carries, such as the pod name, appended after `msg`.
-    private let fixedFields: [(String, String)]
+    private let fixedFields: [LogLine.RenderedField]
 
     public init(level: Logger.Level, format: LogFormat, writer: LogWriter, fixedFields: [(String, String)] = []) {
         self.logLevel = level
         self.format = format
         self.writer = writer
-        self.fixedFields = fixedFields
+        self.fixedFields = fixedFields.map { LogLine.RenderedField(key: $0.0, value: $0.1) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -37,78 +37,21 @@ public struct PetrelLogHandler: LogHandler {
         if let error = event.error {
             fields["error"] = .string("\(error)")
         }
-        // Sorted, so that lines of one kind always list their fields in the same order.
-        let ordered = fields.keys.sorted().map { key in (key, LogField.Value.metadata(fields[key]!)) }
-        write(level: event.level, message: event.message.description, fields: ordered)
-    }
-
-    /// Writes one line with `fields` in the order given: the layout every line shares, also used
-    /// directly by the per-request access line, which skips swift-log's metadata dictionary.
-    func write(level: Logger.Level, message: String, fields: [(String, LogField.Value)]) {
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
-        switch format {
-        case .json: appendJSON(level, message, fields, to: &line)
-        case .text: appendText(level, message, fields, to: &line)
-        }
-        line.append(UInt8(ascii: "\n"))
-        writer.append(line)
-    }
-
-    private func appendJSON(_ level: Logger.Level, _ message: String, _ fields: [(String, LogField.Value)], to line: inout [UInt8]) {
-        line.append(contentsOf: #"{"ts":""#.utf8)
-        JSONText.appendTimestamp(to: &line)
-        line.append(contentsOf: #"","level":""#.utf8)
-        line.append(contentsOf: level.rawValue.utf8)
-        line.append(contentsOf: #"","msg":"#.utf8)
-        JSONText.appendString(message, to: &line)
-        for (key, value) in fixedFields where !fields.contains(where: { $0.0 == key }) {
-            line.append(UInt8(ascii: ","))
-            JSONText.appendString(key, to: &line)
-            line.append(UInt8(ascii: ":"))
-            JSONText.appendString(value, to: &line)
-        }
-        for (key, value) in fields {
-            line.append(UInt8(ascii: ","))
-            JSONText.appendString(key, to: &line)
-            line.append(UInt8(ascii: ":"))
-            value.appendJSON(to: &line)
-        }
-        line.append(UInt8(ascii: "}"))
-    }
-
-    private func appendText(_ level: Logger.Level, _ message: String, _ fields: [(String, LogField.Value)], to line: inout [UInt8]) {
-        JSONText.appendTimestamp(to: &line)
-        line.append(contentsOf: " \(level.rawValue) \(message)".utf8)
-        for (key, value) in fields {
-            line.append(contentsOf: " \(key)=".utf8)
-            value.appendText(to: &line)
+        write(level: event.level, message: event.message.description, overriding: fields) { line in
+            // Sorted, so that lines of one kind always list their fields in the same order.
+            for key in fields.keys.sorted() { line.add(key, fields[key]!) }
         }
     }
-}
 
-/// A field of a log line.
-enum LogField {
-    enum Value {
-        case string(String)
-        /// A JSON number already rendered, such as `12.345`.
-        case number([UInt8])
-        case metadata(Logger.MetadataValue)
-
-        func appendJSON(to line: inout [UInt8]) {
-            switch self {
-            case .string(let string): JSONText.appendString(string, to: &line)
-            case .number(let digits): line.append(contentsOf: digits)
-            case .metadata(let value): JSONText.appendValue(value, to: &line)
-            }
+    /// Writes one line: the layout every line shares, the fixed fields (except those `overriding`
+    /// has a value for), then what `addFields` adds. The per-request access line calls this
+    /// directly, skipping swift-log's metadata dictionary.
+    func write(level: Logger.Level, message: String, overriding: Logger.Metadata = [:], addFields: (inout LogLine) -> Void) {
+        var line = LogLine(format: format, level: level, message: message)
+        for field in fixedFields where overriding[field.key] == nil {
+            line.add(rendered: field)
         }
-
-        func appendText(to line: inout [UInt8]) {
-            switch self {
-            case .string(let string): line.append(contentsOf: string.utf8)
-            case .number(let digits): line.append(contentsOf: digits)
-            case .metadata(let value): line.append(contentsOf: "\(value)".utf8)
-            }
-        }
+        addFields(&line)
+        writer.append(line.finished())
     }
 }

@@ -22,10 +22,11 @@ struct RequestIDMiddleware: RouterMiddleware {
     static func newID() -> String {
         let low = counter.loadThenWrappingIncrement(ordering: .relaxed)
         return String(unsafeUninitializedCapacity: 32) { buffer in
-            for (offset, word) in [(0, processPrefix), (16, low)] {
-                for index in 0..<16 {
-                    buffer[offset + index] = hexDigits[Int((word >> UInt64(60 - 4 * index)) & 0xf)]
-                }
+            let hexDigits: StaticString = "0123456789abcdef"
+            for index in 0..<16 {
+                let shift = UInt64(60 - 4 * index)
+                buffer[index] = hexDigits.utf8Start[Int((processPrefix >> shift) & 0xf)]
+                buffer[16 + index] = hexDigits.utf8Start[Int((low >> shift) & 0xf)]
             }
             return 32
         }
@@ -33,7 +34,6 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     private static let processPrefix = UInt64.random(in: .min ... .max)
     private static let counter = ManagedAtomic<UInt64>(UInt64.random(in: .min ... .max))
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func validated(_ candidate: String) -> String? {
         let bytes = candidate.utf8

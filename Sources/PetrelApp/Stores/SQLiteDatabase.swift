@@ -3,6 +3,14 @@ import GRDB
 import Logging
 import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The embedded SQLite database under `DATA_DIR`: WAL mode, so readers never wait for the
 /// writer, and a busy timeout, so several processes can share one file. Migrations run at start;
 /// the database closes at shutdown.
@@ -19,9 +27,14 @@ final class SQLiteDatabase: Service, DependencyCheck {
         self.logger = logger
     }
 
-    /// Opens and migrates the file. Another process that is creating it at the same moment holds
-    /// a lock that the busy timeout does not cover (switching to WAL), so that is retried.
+    /// Opens and migrates the file. Processes starting together on a new file take turns: GRDB
+    /// reads which migrations are applied before its migration transaction begins, so two of them
+    /// would both create the tables. An advisory lock on a file next to the database orders them.
+    /// Another process that is creating the file holds a lock that the busy timeout does not cover
+    /// (switching to WAL), so that is retried.
     private static func open(_ path: String, _ configuration: Configuration, logger: Logger) throws -> DatabasePool {
+        let lock = try MigrationLock(path: path + "-migration.lock")
+        defer { lock.release() }
         var attempt = 0
         while true {
             do {
@@ -57,4 +70,33 @@ final class SQLiteDatabase: Service, DependencyCheck {
     func check() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
+}
+
+/// An exclusive `flock(2)` held while the database is opened and migrated. The kernel drops it when
+/// the process exits, so a process killed while migrating never leaves it held.
+private struct MigrationLock {
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw SQLiteDatabaseError("cannot open \(path): \(String(cString: strerror(errno))); DATA_DIR must be writable")
+        }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                throw SQLiteDatabaseError("cannot lock \(path): \(reason)")
+            }
+        }
+    }
+
+    func release() {
+        close(descriptor)  // closing the only descriptor releases the lock
+    }
+}
+
+struct SQLiteDatabaseError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
