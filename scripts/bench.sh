@@ -100,8 +100,7 @@ for pair in $extra_targets; do url[${pair%%=*}]="${pair#*=}"; order+=("${pair%%=
 
 # Start to ready: STARTS fresh processes one after the other, each on a new port (Petrel with an
 # empty DATA_DIR, so SQLite creates its files as on a pod's first start), stopped with SIGKILL.
-# The median is the figure; the first start also reads the binary into the page cache when it is
-# not there yet, so it is printed apart.
+# The median is the figure; the first start may also find caches cold, so it is printed apart.
 STARTS="${STARTS:-7}"
 start_times() { # kind → "median first"
   local times=() port start pid
@@ -136,6 +135,9 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 petrel_loaded=$(rss_kib "$petrel_pid"); baseline_loaded=$(rss_kib "$baseline_pid")
+# The load wrote hundreds of MiB of log lines: flush them first, or the first start's SQLite
+# fsync waits behind them (ext4 commits other files' dirty data with it).
+sync
 read -r petrel_ready_ms petrel_first_ms < <(start_times petrel)
 read -r baseline_ready_ms baseline_first_ms < <(start_times baseline)
 base=$(median "${rps[baseline/hello]}"); ceiling=$(median "${rps[nginx/hello]}")

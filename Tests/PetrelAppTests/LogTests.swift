@@ -38,6 +38,17 @@ struct LogTests {
         #expect((second["nested"] as? [String: String])?["k"] == nasty)
     }
 
+    /// A line starts in a 512-byte allocation and grows: long values and their escapes must
+    /// come through whole.
+    @Test func longLinesGrowAndComeThroughWhole() throws {
+        let long = String(repeating: "0123456789\"\\\n", count: 400)
+        let output = try lines { logger in logger.info("long", metadata: ["value": .string(long), "after": "end"]) }
+        #expect(output.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(output[0].utf8)) as? [String: Any])
+        #expect(object["value"] as? String == long)
+        #expect(object["after"] as? String == "end")
+    }
+
     @Test func manyConcurrentWritersNeverInterleave() async throws {
         let output = try lines { logger in
             DispatchQueue.concurrentPerform(iterations: 4000) { index in

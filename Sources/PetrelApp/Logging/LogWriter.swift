@@ -40,7 +40,7 @@ public final class LogWriter: Sendable {
     }
 
     /// Appends one line (the caller includes the trailing newline).
-    public func append(_ line: [UInt8]) {
+    func append(_ line: UnsafeRawBufferPointer) {
         let schedule: DispatchTimeInterval? = state.withLockedValue { state in
             if state.buffer.count + line.count > maximumBuffered {
                 state.dropped += 1

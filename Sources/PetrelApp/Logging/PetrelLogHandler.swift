@@ -52,6 +52,6 @@ public struct PetrelLogHandler: LogHandler {
             line.add(rendered: field)
         }
         addFields(&line)
-        writer.append(line.finished())
+        line.finish { writer.append($0) }
     }
 }
