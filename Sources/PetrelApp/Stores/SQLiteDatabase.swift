@@ -23,30 +23,20 @@ final class SQLiteDatabase: Service, DependencyCheck {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        pool = try Self.open(directory + "/petrel.sqlite", configuration, logger: logger)
+        pool = try Self.open(directory + "/petrel.sqlite", configuration)
         self.logger = logger
     }
 
     /// Opens and migrates the file. Processes starting together on a new file take turns: GRDB
     /// reads which migrations are applied before its migration transaction begins, so two of them
-    /// would both create the tables. An advisory lock on a file next to the database orders them.
-    /// Another process that is creating the file holds a lock that the busy timeout does not cover
-    /// (switching to WAL), so that is retried.
-    private static func open(_ path: String, _ configuration: Configuration, logger: Logger) throws -> DatabasePool {
+    /// would both create the tables, and the one switching a new file to WAL holds a lock the busy
+    /// timeout does not cover. An advisory lock on a file next to the database orders them.
+    private static func open(_ path: String, _ configuration: Configuration) throws -> DatabasePool {
         let lock = try MigrationLock(path: path + "-migration.lock")
         defer { lock.release() }
-        var attempt = 0
-        while true {
-            do {
-                let pool = try DatabasePool(path: path, configuration: configuration)
-                try migrator.migrate(pool)
-                return pool
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 50 {
-                attempt += 1
-                logger.info("sqlite: database busy at open, retrying", metadata: ["attempt": .stringConvertible(attempt)])
-                usleep(UInt32(min(attempt, 10)) * 20_000)
-            }
-        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        return pool
     }
 
     static var migrator: DatabaseMigrator {
