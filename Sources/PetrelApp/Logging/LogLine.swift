@@ -117,9 +117,17 @@ struct LogLine: ~Copyable, JSONOutput {
     private mutating func appendKey(_ key: StaticString) {
         switch format {
         case .json:
-            append(literal: #",""#)
-            append(literal: key)
-            append(literal: #"":"#)
+            // `,"key":` in one reservation: keys are a few bytes, and a reservation and copy
+            // call per piece cost more than the bytes.
+            let length = key.utf8CodeUnitCount
+            reserve(length + 4)
+            let target = (storage + count).assumingMemoryBound(to: UInt8.self)
+            target[0] = UInt8(ascii: ",")
+            target[1] = UInt8(ascii: "\"")
+            (target + 2).initialize(from: key.utf8Start, count: length)
+            target[length + 2] = UInt8(ascii: "\"")
+            target[length + 3] = UInt8(ascii: ":")
+            count += length + 4
         case .text:
             append(UInt8(ascii: " "))
             append(literal: key)

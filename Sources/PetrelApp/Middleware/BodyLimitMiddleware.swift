@@ -7,6 +7,7 @@ struct BodyLimitMiddleware: RouterMiddleware {
 
     let maxBodyBytes: Int
 
+    @inline(__always)
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
             throw APIError(.contentTooLarge, code: "payload_too_large", "the body is \(declared) bytes; the limit is \(maxBodyBytes) (MAX_BODY_BYTES)")

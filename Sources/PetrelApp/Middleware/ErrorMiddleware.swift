@@ -11,6 +11,7 @@ struct ErrorMiddleware: RouterMiddleware {
     let routes: RouteTable
     let logger: Logger
 
+    @inline(__always)
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)

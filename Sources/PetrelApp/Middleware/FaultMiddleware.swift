@@ -9,9 +9,11 @@ struct FaultMiddleware: RouterMiddleware {
 
     static let exemptPrefixes = ["/faults/", "/readiness/"]
 
+    @inline(__always)
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard faults.isEnabled else { return try await next(request, context) }
         let path = request.uri.path
-        guard faults.isEnabled, !TelemetryMiddleware.quietRoutes.contains(path), !Self.exemptPrefixes.contains(where: path.hasPrefix) else {
+        guard !TelemetryMiddleware.quietRoutes.contains(path), !Self.exemptPrefixes.contains(where: path.hasPrefix) else {
             return try await next(request, context)
         }
         let (delay, fail) = faults.decide()

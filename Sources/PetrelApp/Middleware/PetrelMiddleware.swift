@@ -2,9 +2,9 @@ import Hummingbird
 
 /// Petrel's middleware, outermost first, as one middleware of concrete types. Added to the router
 /// one by one, each would be called through an existential and a closure with its own async frame
-/// and executor check, about 2,000 instructions apiece on `/hello`; nested here, the compiler sees
-/// the whole chain and can inline it. A class, so the router's per-request copy of it is one
-/// retain rather than one per field.
+/// and executor check, about 2,000 instructions apiece on `/hello`. Nested here, with every
+/// member's `handle` marked `@inline(__always)`, the chain compiles to one async function with one
+/// frame. A class, so the router's per-request copy of it is one retain rather than one per field.
 final class PetrelMiddleware: RouterMiddleware, Sendable {
     typealias Context = PetrelRequestContext
 

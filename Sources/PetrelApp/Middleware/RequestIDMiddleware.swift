@@ -9,6 +9,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     static let maximumLength = 128
 
+    @inline(__always)
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.requestID = request.headers[.requestID].flatMap(Self.validated) ?? Self.newID()

@@ -14,6 +14,7 @@ struct TelemetryMiddleware: RouterMiddleware {
     static let quietRoutes = Set(HealthRoutes.livenessPaths + HealthRoutes.readinessPaths + [MetricsRoutes.path])
     static let unmatchedRoute = "unmatched"
 
+    @inline(__always)
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         metrics.activeRequests.increment()
