@@ -16,7 +16,8 @@ public struct PetrelApplication: ApplicationProtocol {
     let shutdownTimeout: Duration
     public let metrics: PetrelMetrics
     public let readiness: Readiness
-    /// Every route served, as `GET /hello` (HEAD routes the router derives from GET are left out).
+    /// Every route served, as `GET /hello` (HEAD routes the router derives from GET are left out;
+    /// an explicit one, such as `HEAD /hits`, is listed).
     public let routes: [String]
     /// Services that must outlive the application, such as the trace exporter (see `TraceExport`):
     /// they start first and stop last, so spans of the last requests are still flushed.

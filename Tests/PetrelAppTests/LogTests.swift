@@ -63,6 +63,43 @@ struct LogTests {
         #expect(Set(indexes).count == 4000)
     }
 
+    /// A pipe nobody reads stalls the writer's flush; lines past the 8 MiB buffer are dropped,
+    /// and once output drains the next line is preceded by a notice saying how many.
+    @Test func aStalledOutputDropsLinesAndSaysHowMany() async throws {
+        var descriptors: [Int32] = [0, 0]
+        #expect(pipe(&descriptors) == 0)
+        let writer = LogWriter(fileDescriptor: descriptors[1])
+        let line = [UInt8](repeating: UInt8(ascii: "x"), count: 1023) + [UInt8(ascii: "\n")]
+        // 24 MiB: more than the pipe, a flush stuck writing (up to 8 MiB) and the buffer hold.
+        let sent = 24_000
+        for _ in 0..<sent { line.withUnsafeBytes { writer.append($0) } }
+
+        let reader = Task.detached { [readEnd = descriptors[0]] in
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                received += chunk[..<count]
+            }
+            return String(decoding: received, as: UTF8.self)
+        }
+        writer.flush()
+        Array(#"{"msg":"end"}\#n"#.utf8).withUnsafeBytes { writer.append($0) }
+        writer.flush()
+        close(descriptors[1])
+        let output = await reader.value.split(separator: "\n")
+        close(descriptors[0])
+
+        let kept = output.filter { $0.hasPrefix("xxx") }.count
+        let notice = try #require(output.first { $0.contains("log lines dropped") }, "no drop notice")
+        let dropped = try #require(Int(notice.split(separator: ":").last!.dropLast()))
+        #expect(kept > 0 && dropped > 0)
+        #expect(kept + dropped == sent, "every line is written or counted")
+        #expect(output.last == #"{"msg":"end"}"#)
+        #expect(output.dropLast().last == notice, "the notice comes before the next line that got through")
+    }
+
     @Test(arguments: [
         (Duration.microseconds(12_345), "12.345"), (.microseconds(5), "0.005"), (.seconds(2), "2000.000"), (.nanoseconds(999), "0.000"),
     ])

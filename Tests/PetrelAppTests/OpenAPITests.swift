@@ -19,7 +19,7 @@ struct OpenAPITests {
                 if line.contains("$ref") { operations.insert("GET \(path)") }
             } else if let path = currentPath, line.hasPrefix("    "), !line.hasPrefix("     "),
                 let method = line.trimmingCharacters(in: .whitespaces).split(separator: ":").first,
-                ["get", "put", "post", "delete", "patch"].contains(String(method))
+                ["get", "head", "put", "post", "delete", "patch"].contains(String(method))
             {
                 operations.insert("\(method.uppercased()) \(path)")
             }

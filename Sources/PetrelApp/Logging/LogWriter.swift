@@ -23,6 +23,8 @@ public final class LogWriter: Sendable {
         /// turns, so a busy process does not allocate (and fault in) a fresh buffer per flush.
         var spare: [UInt8] = []
         var flushScheduled = false
+        /// A flush is queued to run at once: later lines wait for it instead of queuing one each.
+        var immediateFlushQueued = false
         var dropped = 0
     }
 
@@ -53,6 +55,8 @@ public final class LogWriter: Sendable {
             }
             state.buffer.append(contentsOf: line)
             if state.buffer.count >= flushThreshold {
+                guard !state.immediateFlushQueued else { return nil }
+                state.immediateFlushQueued = true
                 state.flushScheduled = true
                 return .never
             }
@@ -72,6 +76,7 @@ public final class LogWriter: Sendable {
         writeLock.withLock {
             var pending = state.withLockedValue { state -> [UInt8] in
                 state.flushScheduled = false
+                state.immediateFlushQueued = false
                 let pending = state.buffer
                 state.buffer = state.spare
                 state.spare = []

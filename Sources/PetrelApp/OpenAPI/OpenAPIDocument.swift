@@ -77,6 +77,13 @@ public enum OpenAPIDocument {
                 "200": { $ref: "#/components/responses/HitCount" }
                 "503": { $ref: "#/components/responses/Error" }
                 default: { $ref: "#/components/responses/Error" }
+            head:
+              tags: [hits]
+              operationId: hitHeaders
+              summary: The headers GET would send, without counting (HEAD changes nothing).
+              responses:
+                "200": { description: The count can be read. }
+                "503": { description: The counter's backend is unavailable. }
           /hits/current:
             get:
               tags: [hits]
@@ -255,16 +262,21 @@ public enum OpenAPIDocument {
               operationId: getStatus
               summary: Answers with the given HTTP status (fault injection).
               parameters:
-                - { name: code, in: path, required: true, schema: { type: integer, minimum: 200, maximum: 599 } }
+                - name: code
+                  in: path
+                  required: true
+                  schema:
+                    type: integer
+                    enum: [200, 201, 202, 204, 301, 302, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415, 418, 422, 429, 500, 501, 502, 503, 504]
               responses:
                 "200":
-                  description: The requested status, with body {"status":"<code>"}.
+                  description: The requested status, with body {"status":"<code>"} (204 and 304 have no body).
                   headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
                   content:
                     application/json:
                       schema: { type: object, required: [status], properties: { status: { type: string } } }
                 default:
-                  description: The requested status, or an error for a code out of range.
+                  description: The requested status, or an error for a code not in the list.
                   headers: { X-Request-ID: { $ref: "#/components/headers/RequestID" } }
                   content:
                     application/json:

@@ -69,7 +69,7 @@ struct CityRoutes {
     }
 
     private func list(_ request: Request) async throws -> Response {
-        let query = try Self.formDecodedQuery(request.uri.query)
+        let query = try request.uri.formDecodedQuery()
         var prefix = ""
         if let raw = query["prefix"] {
             guard raw.unicodeScalars.count <= CityName.maximumLength, !raw.unicodeScalars.contains(where: CityName.isForbidden) else {
@@ -97,21 +97,6 @@ struct CityRoutes {
     }
 
     // MARK: - Request parts
-
-    /// Query parameters decoded as browsers and most HTTP clients encode them (`+` is a space),
-    /// which Hummingbird's decoder does not do. The first occurrence of a name wins.
-    static func formDecodedQuery(_ query: String?) throws -> [String: String] {
-        var parameters: [String: String] = [:]
-        for pair in (query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (part: Substring) in part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
-                throw APIError.badRequest("the query string is not valid percent-encoded UTF-8")
-            }
-            if parameters[name] == nil { parameters[name] = value }
-        }
-        return parameters
-    }
 
     /// The `{name}` path segment, percent-decoded and validated.
     static func pathName(_ context: PetrelRequestContext) throws -> CityName {

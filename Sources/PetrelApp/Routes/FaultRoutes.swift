@@ -3,8 +3,8 @@ import Hummingbird
 import NIOFoundationCompat
 import Logging
 
-/// Fault injection endpoints: `/status/{code}` answers with any status, `/delay/{seconds}` answers
-/// after a (capped) wait, and the operator switches turn random faults on and off.
+/// Fault injection endpoints: `/status/{code}` answers with a chosen status, `/delay/{seconds}`
+/// answers after a (capped) wait, and the operator switches turn random faults on and off.
 struct FaultRoutes {
     let faults: FaultInjector
     let apiKeys: APIKeys
@@ -12,13 +12,25 @@ struct FaultRoutes {
 
     static let maximumDelaySeconds = 10.0
 
+    /// The statuses `/status/{code}` serves: the ones worth simulating, and few enough that the
+    /// duration histogram's `status` label stays small (each code is a series set per route).
+    static let statusCodes: Set<Int> = [
+        200, 201, 202, 204, 301, 302, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415, 418, 422, 429,
+        500, 501, 502, 503, 504,
+    ]
+
     func add(to router: Router<PetrelRequestContext>) {
         router.get("/status/{code}") { _, context in
             let code = try context.parameters.require("code", as: Int.self)
-            guard (200...599).contains(code) else {
-                throw APIError.badRequest("code must be an HTTP status from 200 to 599")
+            guard Self.statusCodes.contains(code) else {
+                let allowed = Self.statusCodes.sorted().map(String.init).joined(separator: ", ")
+                throw APIError.badRequest("code must be one of \(allowed)")
             }
-            return PreencodedJSON([("status", String(code))]).response(status: .init(code: code))
+            let status = HTTPResponse.Status(code: code)
+            // 204 and 304 carry no body: NIO drops Content-Length for them, so body bytes would be
+            // read as the start of the next response on a keep-alive connection.
+            guard status != .noContent, status != .notModified else { return Response(status: status) }
+            return PreencodedJSON([("status", String(code))]).response(status: status)
         }
         router.get("/delay/{seconds}") { _, context in
             let seconds = try context.parameters.require("seconds", as: Double.self)

@@ -12,6 +12,10 @@ struct HitsRoutes {
             metrics.hits.increment()
             return Self.response(count, for: request)
         }
+        // HEAD must not count: without this, the router would answer it with the GET handler.
+        router.head("/hits") { request, _ in
+            Self.response(try await store.current(), for: request).createHeadResponse()
+        }
         router.get("/hits/current") { request, _ in
             Self.response(try await store.current(), for: request)
         }
