@@ -267,7 +267,7 @@ public enum OpenAPIDocument {
                   required: true
                   schema:
                     type: integer
-                    enum: [200, 201, 202, 204, 301, 302, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415, 418, 422, 429, 500, 501, 502, 503, 504]
+                    enum: \#(FaultRoutes.statusCodes.sorted())
               responses:
                 "200":
                   description: The requested status, with body {"status":"<code>"} (204 and 304 have no body).

@@ -25,9 +25,7 @@ struct InfoRoutes {
                 pod: identity.pod, node: identity.node, namespace: identity.namespace)
         }
         router.get("/hello") { request, _ in
-            guard request.uri.query != nil, let name = try request.uri.formDecodedQuery()["name"] else {
-                return greeting.response()
-            }
+            guard let name = try request.uri.formDecodedQuery()["name"] else { return greeting.response() }
             return Self.greeting(to: try Self.validatedName(name), identity).response()
         }
         router.get("/version") { _, _ in BuildInfo.current }
