@@ -102,7 +102,10 @@ let package = Package(
             swiftSettings: strict
         ),
         // Starts private servers (redis-server, …) on 127.0.0.1 for the tests that need them.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "RedisClientTests",
             dependencies: ["RedisClient", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")],

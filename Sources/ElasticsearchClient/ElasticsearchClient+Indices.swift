@@ -53,15 +53,6 @@ extension ElasticsearchClient {
         return try response.decode(ClusterHealth.self)
     }
 
-    public func indexExists(_ index: String) async throws(ElasticsearchError) -> Bool {
-        let response = try await send(.HEAD, "/" + Self.pathSegment(index), idempotency: .idempotent)
-        switch response.status {
-        case 200: return true
-        case 404: return false
-        default: throw response.error
-        }
-    }
-
     /// Creates the index; `false` when it already exists (another replica may have won the race).
     @discardableResult
     public func createIndex(_ index: String, _ definition: IndexDefinition) async throws(ElasticsearchError) -> Bool {
@@ -71,12 +62,14 @@ extension ElasticsearchClient {
         throw response.error
     }
 
-    /// The mapped fields of an index: name → type (objects without a type are left out).
-    public func fieldTypes(of index: String) async throws(ElasticsearchError) -> [String: String] {
+    /// The mapped fields of an index: name → type (objects without a type are left out); `nil`
+    /// when there is no such index.
+    public func fieldTypes(of index: String) async throws(ElasticsearchError) -> [String: String]? {
         struct Field: Decodable { let type: String? }
         struct Mappings: Decodable { let properties: [String: Field]? }
         struct IndexMapping: Decodable { let mappings: Mappings }
         let response = try await send(.GET, "/" + Self.pathSegment(index) + "/_mapping", idempotency: .idempotent)
+        if response.status == 404, response.error.isIndexNotFound { return nil }
         guard response.status == 200 else { throw response.error }
         // Keyed by the concrete index name, which differs from `index` when it is an alias.
         let byIndex = try response.decode([String: IndexMapping].self)

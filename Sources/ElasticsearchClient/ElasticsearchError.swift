@@ -30,6 +30,12 @@ public enum ElasticsearchError: Error, Sendable, CustomStringConvertible {
         return false
     }
 
+    /// The call named an index that does not exist.
+    public var isIndexNotFound: Bool {
+        if case .server(404, "index_not_found_exception", _) = self { return true }
+        return false
+    }
+
     /// Overloaded or a proxy could not reach a node: the same call may succeed in a moment.
     static func isTransient(status: Int) -> Bool {
         [429, 502, 503, 504].contains(status)

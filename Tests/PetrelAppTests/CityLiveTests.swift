@@ -118,6 +118,63 @@ struct CityLiveTests {
         petrel.signal(SIGKILL)
     }
 
+    /// Every answer 450 ms late, well inside ELASTICSEARCH_TIMEOUT_MS: the pod must stay ready,
+    /// so the readiness check may spend only one round trip of its 0.8 s budget.
+    @Test(.enabled(if: ServerBinary.elasticsearch.isAvailable, Comment(rawValue: ServerBinary.elasticsearch.missingMessage)))
+    func aSlowButWorkingElasticsearchKeepsThePodReady() async throws {
+        let elasticsearch = try ElasticsearchServer()
+        let proxy = try await DelayingProxy(upstreamPort: elasticsearch.port, delay: .milliseconds(450))
+        let keys = try KeyFile()
+        let petrel = try PetrelProcess([
+            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": "http://127.0.0.1:\(proxy.port)", "ELASTICSEARCH_TIMEOUT_MS": "1000",
+            "ELASTICSEARCH_REPLICAS": "0", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.8", "API_KEYS_FILE": keys.path,
+        ])
+        let port = try await petrel.port()
+        let ready = try await Self.eventually(within: .seconds(10)) { try await LiveProcessTests.get(port, "/readiness").status == 200 }
+        #expect(ready != nil, "ready despite the slow cluster")
+        var answers: [UInt] = []
+        for _ in 0..<12 {
+            try await Task.sleep(for: .milliseconds(250))
+            answers.append(try await LiveProcessTests.get(port, "/readiness").status)
+        }
+        #expect(answers.allSatisfy { $0 == 200 }, "stays ready across four checks: \(answers)")
+        #expect(try await Self.put(port, "Oslo", 1, key: KeyFile.plainKey) == 201)
+        #expect(try await LiveProcessTests.get(port, "/cities/oslo").status == 200)
+        petrel.signal(SIGKILL)
+        try await proxy.stop()
+    }
+
+    /// Deleted behind Petrel's back: reads answer 503 (an outage, not a 500), and no write may
+    /// make Elasticsearch create the index with a dynamic mapping before the check sets it up again.
+    @Test(.enabled(if: ServerBinary.elasticsearch.isAvailable, Comment(rawValue: ServerBinary.elasticsearch.missingMessage)))
+    func aDeletedIndexAnswers503AndNoWriteRecreatesItWithTheWrongMapping() async throws {
+        let elasticsearch = try ElasticsearchServer()
+        let keys = try KeyFile()
+        // A long interval, so that the index stays missing until the test is done with it.
+        let petrel = try PetrelProcess([
+            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": elasticsearch.url, "ELASTICSEARCH_REPLICAS": "0",
+            "DEPENDENCY_CHECK_INTERVAL_SECONDS": "60", "API_KEYS_FILE": keys.path,
+        ])
+        let port = try await petrel.port()
+        _ = try await petrel.waitForLog("elasticsearch: index ready", timeout: .seconds(10))
+        #expect(try await Self.put(port, "Oslo", 1, key: KeyFile.plainKey) == 201)
+
+        func elasticsearchStatus(_ method: HTTPMethod, _ path: String) async throws -> UInt {
+            var request = HTTPClientRequest(url: elasticsearch.url + path)
+            request.method = method
+            return try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code
+        }
+        #expect(try await elasticsearchStatus(.DELETE, "/cities") == 200)
+
+        let read = try await LiveProcessTests.get(port, "/cities/oslo")
+        #expect(read.status == 503 && read.body.contains(#""code":"dependency_unavailable""#), "\(read.body)")
+        let list = try await LiveProcessTests.get(port, "/cities")
+        #expect(list.status == 503, "\(list.body)")
+        #expect(try await Self.put(port, "Bergen", 2, key: KeyFile.plainKey) == 503, "the write waits for the index")
+        #expect(try await elasticsearchStatus(.GET, "/cities/_mapping") == 404, "no write created the index")
+        petrel.signal(SIGKILL)
+    }
+
     @Test(.enabled(if: ServerBinary.elasticsearch.isAvailable, Comment(rawValue: ServerBinary.elasticsearch.missingMessage)))
     func aConflictingMappingStopsTheStartWithAClearMessage() async throws {
         let elasticsearch = try ElasticsearchServer()

@@ -31,8 +31,9 @@ final class StoreFixture: Sendable {
         case .elasticsearch:
             let server = try ElasticsearchServer()
             let client = try ElasticsearchClient(configuration: ElasticsearchConfiguration(url: server.url), logger: logger)
-            try await ElasticsearchCityIndex(client: client, index: "cities", shards: 1, replicas: 0, logger: logger).setUp()
-            (store, self.server, self.client) = (ElasticsearchCityStore(client: client, index: "cities"), server, client)
+            let index = ElasticsearchCityIndex(client: client, index: "cities", shards: 1, replicas: 0, logger: logger)
+            try await index.setUp()
+            (store, self.server, self.client) = (ElasticsearchCityStore(index: index), server, client)
         }
     }
 

@@ -7,18 +7,23 @@ import ServiceLifecycle
 /// Elasticsearch that is not up yet is retried with backoff while the service stays unready
 /// (no init container needed). An index whose mapping conflicts, or credentials the cluster
 /// refuses, stop the start: waiting cannot fix either.
+///
+/// It also gates writes. A write to a missing index makes Elasticsearch create it with a dynamic
+/// mapping (`name` as `text`), which Petrel then has to refuse for good. So writes wait until the
+/// index is verified, and anything that suggests it may be gone (a missing index, a lost
+/// connection: the cluster may come back empty) withdraws that until the next check sets it up again.
 final class ElasticsearchCityIndex: Service, DependencyCheck {
     let client: ElasticsearchClient
-    let index: String
+    let indexName: String
     let definition: IndexDefinition
     let logger: Logger
-    private let isSetUp = ManagedAtomic(false)
+    private let isVerified = ManagedAtomic(false)
     private let retry = RetryPolicy(maximumAttempts: .max, initialDelay: .milliseconds(200), maximumDelay: .seconds(5))
     var name: String { "elasticsearch" }
 
     init(client: ElasticsearchClient, index: String, shards: Int, replicas: Int, logger: Logger) {
         self.client = client
-        self.index = index
+        self.indexName = index
         self.definition = IndexDefinition(shards: shards, replicas: replicas, fields: ElasticsearchCityStore.fields)
         self.logger = logger
     }
@@ -45,31 +50,64 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
         try? await gracefulShutdown()
     }
 
-    /// Creates the index when missing, then compares its mapping with ours.
-    func setUp() async throws {
-        if try await !client.indexExists(index) {
-            if try await client.createIndex(index, definition) {
-                logger.notice("elasticsearch: index created", metadata: ["index": "\(index)", "shards": "\(definition.shards)", "replicas": "\(definition.replicas)"])
+    /// Creates the index when missing, then compares its mapping with ours; returns whether it
+    /// was missing. One call when the index is there.
+    @discardableResult
+    func setUp() async throws -> Bool {
+        do {
+            var fields = try await client.fieldTypes(of: indexName)
+            let wasMissing = fields == nil
+            if wasMissing {
+                isVerified.store(false, ordering: .releasing)
+                if try await client.createIndex(indexName, definition) {
+                    logger.notice(
+                        "elasticsearch: index created",
+                        metadata: ["index": "\(indexName)", "shards": "\(definition.shards)", "replicas": "\(definition.replicas)"])
+                }
+                fields = try await client.fieldTypes(of: indexName)
             }
-        }
-        let actual = try await client.fieldTypes(of: index)
-        let conflicts = definition.fields.sorted(by: { $0.key < $1.key }).compactMap { field, type -> String? in
-            actual[field] == type ? nil : "\(field) is \(actual[field] ?? "missing"), Petrel needs \(type)"
-        }
-        guard conflicts.isEmpty else { throw ConflictingMapping(index: index, conflicts: conflicts) }
-        if !isSetUp.exchange(true, ordering: .acquiringAndReleasing) {
-            logger.notice("elasticsearch: index ready", metadata: ["index": "\(index)"])
+            guard let actual = fields else { throw IndexNotReady(index: indexName, state: "missing right after it was created") }
+            let conflicts = definition.fields.sorted(by: { $0.key < $1.key }).compactMap { field, type -> String? in
+                actual[field] == type ? nil : "\(field) is \(actual[field] ?? "missing"), Petrel needs \(type)"
+            }
+            guard conflicts.isEmpty else { throw ConflictingMapping(index: indexName, conflicts: conflicts) }
+            if !isVerified.exchange(true, ordering: .acquiringAndReleasing) {
+                logger.notice("elasticsearch: index ready", metadata: ["index": "\(indexName)"])
+            }
+            return wasMissing
+        } catch {
+            isVerified.store(false, ordering: .releasing)
+            throw error
         }
     }
 
-    /// Ready when the index is set up with Petrel's mapping and is not red. An index that has gone
+    /// Ready when the index is there with Petrel's mapping and is not red. An index that has gone
     /// (deleted, or a cluster restored empty) is set up again here, so the service recovers by
-    /// itself; one re-created with another mapping (a write that auto-created it) fails the check.
+    /// itself. The health call runs beside the mapping call, so a slow but working cluster costs
+    /// one round trip of the check's budget, not two; it is asked again when the index was just
+    /// created, since the first one was sent before the index existed.
     func check() async throws {
-        guard isSetUp.load(ordering: .acquiring) else { throw IndexNotReady(index: index, state: "not set up yet") }
-        try await setUp()
-        let health = try await client.clusterHealth(index: index)
-        guard health.status != "red" else { throw IndexNotReady(index: index, state: "red") }
+        async let concurrentHealth = client.clusterHealth(index: indexName)
+        let created = try await setUp()
+        let health = created ? try await client.clusterHealth(index: indexName) : try await concurrentHealth
+        guard health.status != "red" else { throw IndexNotReady(index: indexName, state: "red") }
+    }
+
+    /// Throws unless the index is known to be there with Petrel's mapping.
+    func requireVerified() throws {
+        guard isVerified.load(ordering: .acquiring) else {
+            throw IndexNotReady(index: indexName, state: "not verified since it was last unreachable or missing")
+        }
+    }
+
+    /// Withdraws the verification when a call suggests the index may be gone.
+    func noteFailure(_ error: ElasticsearchError) {
+        let mayBeGone =
+            switch error {
+            case .connection: true
+            default: error.isIndexNotFound
+            }
+        if mayBeGone { isVerified.store(false, ordering: .releasing) }
     }
 
     struct ConflictingMapping: PublicReason {

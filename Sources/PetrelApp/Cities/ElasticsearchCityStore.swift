@@ -7,10 +7,12 @@ import Foundation
 /// makes this one fail with 412 instead of being lost. Reads by name are real-time; lists are
 /// near-real-time (a write shows up after the index's refresh interval, 1 s by default): waiting
 /// for the refresh in the write would make it outlast ELASTICSEARCH_TIMEOUT_MS and answer 503
-/// for a write that landed.
+/// for a write that landed. Writes wait until `index` has verified the index (see
+/// `ElasticsearchCityIndex`), so none can make Elasticsearch create it with a dynamic mapping.
 struct ElasticsearchCityStore: CityStore {
-    let client: ElasticsearchClient
-    let index: String
+    let index: ElasticsearchCityIndex
+    private var client: ElasticsearchClient { index.client }
+    private var indexName: String { index.indexName }
 
     /// The explicit mapping: exact-match keywords for both spellings of the name.
     static let fields = ["name": "keyword", "name_key": "keyword", "population": "long", "updated_at": "date"]
@@ -27,11 +29,14 @@ struct ElasticsearchCityStore: CityStore {
     }
 
     func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+        try index.requireVerified()
         let stamp = Timestamp.string(Date())
         let source = Source(name: name.display, name_key: name.key, population: population, updated_at: stamp)
         let expected = try await version(of: name, satisfying: precondition)
         do {
-            let result = try await client.putDocument(source, index: index, id: name.key, ifVersion: expected, refresh: .none)
+            let result = try await observed { () async throws(ElasticsearchError) in
+                try await client.putDocument(source, index: indexName, id: name.key, ifVersion: expected, refresh: .none)
+            }
             // The stored form (milliseconds), so this answer equals what a read returns.
             let city = City(name: name.display, population: population, updatedAt: Timestamp.date(stamp) ?? Date(), etag: Self.etag(result.version))
             return (city, result.result == "created" ? .created : .updated)
@@ -41,9 +46,12 @@ struct ElasticsearchCityStore: CityStore {
     }
 
     func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+        try index.requireVerified()
         let expected = try await version(of: name, satisfying: precondition)
         do {
-            return try await client.deleteDocument(index: index, id: name.key, ifVersion: expected, refresh: .none) != nil
+            return try await observed { () async throws(ElasticsearchError) in
+                try await client.deleteDocument(index: indexName, id: name.key, ifVersion: expected, refresh: .none)
+            } != nil
         } catch {
             throw error.isVersionConflict ? CityStoreError.preconditionFailed : error
         }
@@ -51,7 +59,7 @@ struct ElasticsearchCityStore: CityStore {
 
     func list(prefix: String, after: String?, limit: Int) async throws -> CityPage {
         let search = PrefixSearch(field: "name_key", prefix: prefix, sortField: "name_key", size: limit + 1, searchAfter: after)
-        let hits = try await client.search(Source.self, index: index, search)
+        let hits = try await observed { () async throws(ElasticsearchError) in try await client.search(Source.self, index: indexName, search) }
         let page = hits.prefix(limit)
         return CityPage(cities: page.map(Self.city(from:)), nextAfter: hits.count > limit ? page.last?.source.name_key : nil)
     }
@@ -66,7 +74,17 @@ struct ElasticsearchCityStore: CityStore {
     }
 
     private func document(_ name: CityName) async throws(ElasticsearchError) -> Document<Source>? {
-        try await client.document(Source.self, index: index, id: name.key)
+        try await observed { () async throws(ElasticsearchError) in try await client.document(Source.self, index: indexName, id: name.key) }
+    }
+
+    /// Runs one call, telling `index` when it failed in a way that suggests the index is gone.
+    private func observed<Value>(_ call: () async throws(ElasticsearchError) -> Value) async throws(ElasticsearchError) -> Value {
+        do {
+            return try await call()
+        } catch {
+            index.noteFailure(error)
+            throw error
+        }
     }
 
     private static func city(from document: Document<Source>) -> City {

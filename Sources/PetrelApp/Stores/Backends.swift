@@ -71,7 +71,7 @@ struct Backends {
             services += [client, index] as [any Service]
             checks.append(index)
             cities = InstrumentedCityStore(
-                base: ElasticsearchCityStore(client: client, index: configuration.elasticsearchIndex), instrument: instrument("elasticsearch"))
+                base: ElasticsearchCityStore(index: index), instrument: instrument("elasticsearch"))
             logger.notice(
                 "cities on Elasticsearch",
                 metadata: ["url": .string(configuration.elasticsearch.redacted), "index": .string(configuration.elasticsearchIndex)])

@@ -64,10 +64,11 @@ struct DependencyInstrument: Sendable {
         }
     }
 
-    /// Elasticsearch answered 4xx for a reason other than load or a lost race.
+    /// Elasticsearch answered 4xx for a reason other than load, a lost race or a missing index
+    /// (which the readiness check creates again: an outage, not a bug).
     private static func isRefusedRequest(_ error: any Error) -> Bool {
-        guard case ElasticsearchError.server(let status, _, _) = error else { return false }
-        return (400..<500).contains(status) && ![408, 409, 429].contains(status)
+        guard let error = error as? ElasticsearchError, case .server(let status, _, _) = error else { return false }
+        return (400..<500).contains(status) && ![408, 409, 429].contains(status) && !error.isIndexNotFound
     }
 
     static func isTimeout(_ error: any Error) -> Bool {
