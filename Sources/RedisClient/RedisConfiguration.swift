@@ -1,6 +1,8 @@
+import NIOCore
+
 /// Where and how to connect, usually parsed from `redis://[user:password@]host[:port][/db]`
 /// (`rediss://` for TLS).
-public struct RedisConfiguration: Sendable, Equatable {
+public struct RedisConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var useTLS: Bool
@@ -10,20 +12,13 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var username: String?
     public var password: String?
     public var database: Int
-    public var connectTimeout: Duration
+    /// The budget of one call, from its start: waiting for a pooled connection, connecting, the command.
     public var commandTimeout: Duration
     public var poolSize: Int
-    /// How long a request waits for a pooled connection before `poolExhausted`.
-    public var poolWaitTimeout: Duration
     /// A connection idle longer than this is PINGed before it is used again.
     public var idleCheckInterval: Duration
     /// Reconnect backoff: doubles from `initial` to `maximum`, with jitter.
     public var reconnectBackoff: (initial: Duration, maximum: Duration)
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.host == rhs.host && lhs.port == rhs.port && lhs.useTLS == rhs.useTLS && lhs.username == rhs.username
-            && lhs.password == rhs.password && lhs.database == rhs.database
-    }
 
     public init(
         host: String, port: Int = 6379, useTLS: Bool = false, username: String? = nil, password: String? = nil,
@@ -35,10 +30,8 @@ public struct RedisConfiguration: Sendable, Equatable {
         self.username = username
         self.password = password
         self.database = database
-        self.connectTimeout = timeout
         self.commandTimeout = timeout
         self.poolSize = poolSize
-        self.poolWaitTimeout = timeout
         self.idleCheckInterval = .seconds(30)
         self.reconnectBackoff = (.milliseconds(50), .seconds(2))
     }
@@ -115,6 +108,12 @@ public struct RedisConfiguration: Sendable, Equatable {
             bytes.append(value)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The name sent in TLS's server name indication and checked against the certificate; `nil`
+    /// for an IP address (NIOSSL refuses one as a server name and checks the address instead).
+    public var tlsServerName: String? {
+        (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
     }
 
     /// The URL without its password, for logs.

@@ -27,7 +27,7 @@ public final class RedisConnection: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caBundlePath = configuration.caBundlePath { tls.trustRoots = .file(caBundlePath) }
         let sslContext = try configuration.useTLS ? NIOSSLContext(configuration: tls) : nil
-        let host = configuration.host
+        let serverName = configuration.tlsServerName
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(Int64(remaining.nanoseconds)))
             .channelOption(.socketOption(.so_keepalive), value: 1)
@@ -35,7 +35,7 @@ public final class RedisConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
-                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: host.first?.isNumber == true ? nil : host)
+                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: serverName)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder()))

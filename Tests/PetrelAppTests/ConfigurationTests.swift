@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PetrelApp
 import Testing
+import TestSupport
 
 @Suite("Configuration")
 struct ConfigurationTests {
@@ -60,6 +61,31 @@ struct ConfigurationTests {
         } catch {
             #expect(error.description.hasPrefix("invalid \(name)=\"\(value)\": expected \(expected)"), "\(error)")
         }
+    }
+
+    /// A CA bundle that cannot be used stops the start naming its variable, instead of leaving the
+    /// pod unready (Redis) or failing with a message about the URL (Elasticsearch).
+    @Test(
+        .enabled(if: TestCertificate.isAvailable, "openssl not found — apt-get install openssl"),
+        arguments: ["REDIS_CA_FILE", "ELASTICSEARCH_CA_FILE"])
+    func caBundlesAreCheckedAtStart(_ name: String) throws {
+        let missing = "/nonexistent/ca.pem"
+        let notPEM = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-not-a-ca-\(UUID().uuidString).pem").path
+        try "not a certificate\n".write(toFile: notPEM, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: notPEM) }
+        for (path, reason) in [(missing, "this one cannot be read"), (notPEM, "no certificate could be read from it")] {
+            do {
+                _ = try PetrelConfiguration(environment: [name: path])
+                Issue.record("\(name)=\(path) was accepted")
+            } catch {
+                #expect(error.description.hasPrefix("invalid \(name)=\"\(path)\": expected a "), "\(error)")
+                #expect(error.description.contains(reason), "\(error)")
+            }
+        }
+        let certificate = try TestCertificate()
+        let configuration = try PetrelConfiguration(environment: [name: certificate.certificatePath])
+        let accepted = name == "REDIS_CA_FILE" ? configuration.redis.caBundlePath : configuration.elasticsearch.caBundlePath
+        #expect(accepted == certificate.certificatePath)
     }
 
     @Test func valuesAreTrimmedAndCaseInsensitiveForChoices() throws {

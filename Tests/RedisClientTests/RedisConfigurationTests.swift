@@ -21,6 +21,16 @@ struct RedisConfigurationTests {
         #expect(ipv6.redacted == "redis://[::1]:6390/1")
     }
 
+    /// IP literals of both families go without a server name, whatever their first character;
+    /// host names go with one, also when they start with a digit.
+    @Test(arguments: [
+        ("redis.internal", "redis.internal"), ("1password-cache.example", "1password-cache.example"),
+        ("10.0.0.5", nil), ("::1", nil), ("fd00:ec2::23", nil), ("abcd:ef01::1", nil),
+    ] as [(String, String?)])
+    func tlsServerNameIsLeftOutForAddresses(_ host: String, _ expected: String?) {
+        #expect(RedisConfiguration(host: host, useTLS: true).tlsServerName == expected)
+    }
+
     @Test(arguments: [
         "http://host", "redis://", "redis://host:0", "redis://host:99999", "redis://host:port",
         "redis://host/db", "redis://[::1", "redis://user:%zz@host",

@@ -2,6 +2,8 @@ public import Configuration
 public import ElasticsearchClient
 public import Logging
 public import RedisClient
+import Foundation
+import NIOSSL
 
 /// The environment a deployment runs in. Development relaxes guards that production keeps.
 public enum AppEnvironment: String, Sendable, CaseIterable {
@@ -80,11 +82,10 @@ public struct PetrelConfiguration: Sendable {
         let redisPoolSize = try settings.integer(.redisPoolSize, in: 1...1024)
         do {
             redis = try RedisConfiguration(url: redisURL, timeout: .milliseconds(redisTimeout), poolSize: redisPoolSize)
-            let caFile = try settings.string(.redisCAFile)
-            redis.caBundlePath = caFile.isEmpty ? nil : caFile
         } catch {
             throw ConfigurationError(setting: .redisURL, value: redisURL, expected: "a Redis URL (\(error))")
         }
+        redis.caBundlePath = try settings.caBundle(.redisCAFile)
         cityBackend = try settings.choice(.cityStore, CityBackend.self)
         let cacheTTL = try settings.seconds(.cityCacheTTL, in: 0...86_400)
         cityCacheTTL = cacheTTL == .zero ? nil : cacheTTL
@@ -119,7 +120,7 @@ public struct PetrelConfiguration: Sendable {
         let username = try settings.string(.elasticsearchUsername)
         let password = try settings.string(.elasticsearchPassword)
         let apiKey = try settings.string(.elasticsearchAPIKey)
-        let caFile = try settings.string(.elasticsearchCAFile)
+        let caFile = try settings.caBundle(.elasticsearchCAFile)
         let timeout = try settings.integer(.elasticsearchTimeoutMs, in: 1...60_000)
         let authentication: ElasticsearchConfiguration.Authentication
         if !apiKey.isEmpty {
@@ -133,7 +134,7 @@ public struct PetrelConfiguration: Sendable {
         }
         do {
             return try ElasticsearchConfiguration(
-                url: url, authentication: authentication, caBundlePath: caFile.isEmpty ? nil : caFile,
+                url: url, authentication: authentication, caBundlePath: caFile,
                 requestTimeout: .milliseconds(timeout))
         } catch {
             throw ConfigurationError(setting: .elasticsearchURL, value: url, expected: "an Elasticsearch URL (\(error))")
@@ -180,6 +181,21 @@ struct SettingReader {
             throw ConfigurationError(setting: setting, value: value, expected: "a non-empty value")
         }
         return value
+    }
+
+    /// The path of a PEM bundle of CA certificates, or `nil` when unset. It is read now, so that
+    /// a wrong path or file stops the start instead of failing every TLS handshake later.
+    func caBundle(_ setting: Setting) throws(ConfigurationError) -> String? {
+        let path = try string(setting).trimmingWhitespace()
+        guard !path.isEmpty else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(setting: setting, value: path, expected: "a readable PEM file of CA certificates; this one cannot be read")
+        }
+        let certificates = (try? NIOSSLCertificate.fromPEMFile(path)) ?? []
+        guard !certificates.isEmpty else {
+            throw ConfigurationError(setting: setting, value: path, expected: "a PEM file of CA certificates; no certificate could be read from it")
+        }
+        return path
     }
 
     func integer(_ setting: Setting, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
