@@ -13,7 +13,6 @@ public struct PetrelApplication: ApplicationProtocol {
 
     let application: Application<Responder>
     let shutdown: ShutdownCoordinator
-    let shutdownTimeout: Duration
     public let metrics: PetrelMetrics
     public let readiness: Readiness
     /// Every route served, as `GET /hello` (HEAD routes the router derives from GET are left out;
@@ -41,9 +40,11 @@ public struct PetrelApplication: ApplicationProtocol {
                 .init(service: shutdown, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             logger: logger)
-        group.maximumGracefulShutdownDuration = shutdownTimeout
-        group.maximumCancellationDuration = .seconds(1)
+        group.maximumGracefulShutdownDuration = shutdown.deadline.timeout
+        // No escalation of its own (a crash): ShutdownDeadline ends the process with status 1.
+        group.maximumCancellationDuration = nil
         try await ServiceGroup(configuration: group).run()
+        guard !shutdown.deadline.hasPassed else { throw ShutdownDeadline.Overrun(timeout: shutdown.deadline.timeout) }
         logger.notice("shutdown: complete")
     }
 }
@@ -118,8 +119,9 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     )
     return PetrelApplication(
         application: application,
-        shutdown: ShutdownCoordinator(readiness: readiness, drain: configuration.shutdownDrain, logger: logger, logWriter: logWriter),
-        shutdownTimeout: configuration.shutdownTimeout,
+        shutdown: ShutdownCoordinator(
+            readiness: readiness, drain: configuration.shutdownDrain, deadline: ShutdownDeadline(timeout: configuration.shutdownTimeout),
+            logger: logger, logWriter: logWriter),
         metrics: metrics,
         readiness: readiness,
         routes: served.map { "\($0.method.rawValue) \($0.path)" })

@@ -116,7 +116,19 @@ public final class RedisConnectionPool: Sendable {
             return state.nextWaiterID
         }
         let start = ContinuousClock.now
-        return try await withCheckedThrowingContinuation { continuation in
+        // A cancelled caller (a request cut off at shutdown) stops waiting at once, not at its deadline.
+        return try await withTaskCancellationHandler {
+            try await waitForLease(waiterID: waiterID, since: start, deadline: deadline)
+        } onCancel: {
+            let cancelled = state.withLockedValue { state in
+                state.waiters.firstIndex { $0.id == waiterID }.map { state.waiters.remove(at: $0) }
+            }
+            cancelled?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    private func waitForLease(waiterID: Int, since start: ContinuousClock.Instant, deadline: ContinuousClock.Instant) async throws -> Lease {
+        try await withCheckedThrowingContinuation { continuation in
             let waiting = state.withLockedValue { state -> Bool in
                 if state.closed {
                     continuation.resume(throwing: RedisError.closed)
@@ -132,6 +144,12 @@ public final class RedisConnectionPool: Sendable {
                 if state.open < configuration.poolSize {
                     state.open += 1
                     continuation.resume(returning: .slot)
+                    return false
+                }
+                // Checked under the lock the cancellation handler takes, so a cancel that came
+                // before this point is seen here, and one after it finds the waiter.
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
                     return false
                 }
                 state.waiters.append((waiterID, continuation))

@@ -75,6 +75,26 @@ struct LiveProcessTests {
         ])
     }
 
+    @Test func workOutlivingTheShutdownTimeoutIsCancelledAndExitsOne() async throws {
+        let petrel = try PetrelProcess(["SHUTDOWN_DRAIN_SECONDS": "0.2", "SHUTDOWN_TIMEOUT_SECONDS": "1"])
+        let port = try await petrel.port()
+        let slow = Task { try await Self.get(port, "/delay/8") }
+        try await Task.sleep(for: .milliseconds(200))
+        let signalledAt = ContinuousClock.now
+        petrel.signal(SIGTERM)
+        let exit = try await petrel.waitForExit(timeout: .seconds(10))
+        #expect(exit.status == 1, "a shutdown that had to cancel work is a failed one")
+        #expect(ContinuousClock.now - signalledAt < .milliseconds(200 + 1000 + 1500), "ends at drain + timeout, not with the request")
+        if case .success(let answer) = await slow.result {
+            #expect(answer.status != 200, "the cut-off request did not finish: \(answer)")
+        }
+        let messages = try petrel.jsonLines().compactMap { $0["msg"] as? String }
+        #expect(messages.contains("shutdown: in-flight work outlived SHUTDOWN_TIMEOUT_SECONDS, cancelling it"))
+        #expect(!messages.contains("shutdown: complete"))
+        let last = try petrel.jsonLines().last
+        #expect((last?["error"] as? String)?.contains("SHUTDOWN_TIMEOUT_SECONDS") == true, "\(String(describing: last))")
+    }
+
     @Test func sigintShutsDownGracefullyToo() async throws {
         let petrel = try PetrelProcess(["SHUTDOWN_DRAIN_SECONDS": "0"])
         _ = try await petrel.port()

@@ -107,6 +107,20 @@ struct RedisClientLiveTests {
         #expect(ContinuousClock.now - waitStart < .milliseconds(800), "gave up at its deadline")
         _ = await blocker.result
         try await redis.ping()
+
+        // A waiting caller that is cancelled stops waiting at once, without taking a connection.
+        let holder = Task { try await redis.pool.withConnection(deadline: .now + .seconds(5)) { _ in try await Task.sleep(for: .seconds(1)) } }
+        try await Task.sleep(for: .milliseconds(50))
+        let waiter = Task { try await redis.ping() }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(redis.pool.statistics.waiting == 1)
+        let cancelledAt = ContinuousClock.now
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(ContinuousClock.now - cancelledAt < .milliseconds(200), "stopped waiting at once, not at the 600 ms deadline")
+        #expect(redis.pool.statistics.waiting == 0)
+        _ = await holder.result
+        try await redis.ping()
         redis.pool.close()
     }
 

@@ -1,3 +1,4 @@
+import Atomics
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -16,6 +17,7 @@ import Musl
 struct ShutdownCoordinator: Service {
     let readiness: Readiness
     let drain: Duration
+    let deadline: ShutdownDeadline
     let logger: Logger
     let logWriter: LogWriter
 
@@ -52,5 +54,44 @@ struct ShutdownCoordinator: Service {
             metadata: ["signal": "\(signal)", "drain_seconds": .stringConvertible(drain.seconds)])
         try? await Task.sleep(for: drain)
         logger.notice("shutdown: drain over, no longer accepting connections; finishing in-flight requests")
+        deadline.start(logger: logger, logWriter: logWriter)
+    }
+}
+
+/// `SHUTDOWN_TIMEOUT_SECONDS` from the end of the drain. When it passes, the service group
+/// cancels what is still running, and the shutdown counts as failed (exit 1). Should cancelled
+/// work not stop within a second, the process ends itself, with status 1 and a line saying why:
+/// the service group's own escalation would be a crash.
+final class ShutdownDeadline: Sendable {
+    let timeout: Duration
+    private let passed = ManagedAtomic(false)
+    static let cancellationGrace = Duration.seconds(1)
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+    }
+
+    var hasPassed: Bool { passed.load(ordering: .acquiring) }
+
+    func start(logger: Logger, logWriter: LogWriter) {
+        Task.detached { [timeout, passed] in
+            try? await Task.sleep(for: timeout)
+            passed.store(true, ordering: .releasing)
+            logger.error(
+                "shutdown: in-flight work outlived SHUTDOWN_TIMEOUT_SECONDS, cancelling it",
+                metadata: ["timeout_seconds": .stringConvertible(timeout.seconds)])
+            try? await Task.sleep(for: Self.cancellationGrace)
+            logger.critical("shutdown: cancelled work did not stop within a second, exiting")
+            logWriter.flush()
+            _exit(1)
+        }
+    }
+
+    struct Overrun: Error, CustomStringConvertible {
+        let timeout: Duration
+        var description: String {
+            "in-flight work outlived SHUTDOWN_TIMEOUT_SECONDS (\(timeout.seconds) s) and was cancelled; "
+                + "raise it if requests legitimately take that long"
+        }
     }
 }
