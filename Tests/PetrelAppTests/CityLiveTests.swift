@@ -232,6 +232,13 @@ struct CityCacheTests {
         #expect(warning["level"] as? String == "warning")
         try await Task.sleep(for: .milliseconds(600))
         #expect(try await LiveProcessTests.get(port, "/readiness").status == 200, "a cache outage keeps the pod in rotation")
+        let metrics = try await LiveProcessTests.get(port, "/metrics").body
+        for series in [
+            #"operation="cache_get",outcome="success""#, #"operation="cache_fill",outcome="success""#,
+            #"operation="cache_invalidate",outcome="success""#, #"operation="cache_get",outcome="error""#,
+        ] {
+            #expect(metrics.contains(#"petrel_dependency_request_duration_seconds_count{dependency="redis","# + series + "}"), "\(series)")
+        }
         petrel.signal(SIGKILL)
     }
 }

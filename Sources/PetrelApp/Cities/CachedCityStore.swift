@@ -7,17 +7,20 @@ import RedisClient
 /// value back, so staleness is bounded by the TTL, not zero: keep the TTL short.
 /// The cache is an optimisation only: when Redis fails, reads go to the store and the failure
 /// is logged; a write whose invalidation fails still succeeds (the entry expires with its TTL).
+/// Its Redis calls are timed as `cache_get`, `cache_fill` and `cache_invalidate`.
 struct CachedCityStore: CityStore {
     let base: any CityStore
     let redis: RedisClient
+    let instrument: DependencyInstrument
     let ttl: Duration
     let logger: Logger
     let keyPrefix = "petrel:city:"
     private let throttle = LogThrottle()
 
-    init(base: any CityStore, redis: RedisClient, ttl: Duration, logger: Logger) {
+    init(base: any CityStore, redis: RedisClient, instrument: DependencyInstrument, ttl: Duration, logger: Logger) {
         self.base = base
         self.redis = redis
+        self.instrument = instrument
         self.ttl = ttl
         self.logger = logger
     }
@@ -32,7 +35,7 @@ struct CachedCityStore: CityStore {
     func city(_ name: CityName) async throws -> City? {
         let key = keyPrefix + name.key
         do {
-            if let cached = try await redis.get(key), let entry = try? JSONDecoder().decode(Entry.self, from: Data(cached.utf8)) {
+            if let cached = try await instrument.timed("cache_get", { try await redis.get(key) }), let entry = try? JSONDecoder().decode(Entry.self, from: Data(cached.utf8)) {
                 return City(name: entry.name, population: entry.population, updatedAt: entry.updatedAt, etag: entry.etag)
             }
         } catch {
@@ -46,7 +49,8 @@ struct CachedCityStore: CityStore {
         guard let city = try await base.city(name) else { return nil }
         let entry = Entry(name: city.name, population: city.population, updatedAt: city.updatedAt, etag: city.etag)
         do {
-            _ = try await redis.set(key, String(decoding: try JSONEncoder().encode(entry), as: UTF8.self), expiresIn: ttl)
+            let value = String(decoding: try JSONEncoder().encode(entry), as: UTF8.self)
+            _ = try await instrument.timed("cache_fill") { try await redis.set(key, value, expiresIn: ttl) }
         } catch {
             throttle { suppressed in
                 logger.warning("city cache: fill failed", metadata: ["error": "\(error)", "similar_lines_suppressed": "\(suppressed)"])
@@ -82,7 +86,7 @@ struct CachedCityStore: CityStore {
 
     private func invalidate(_ name: CityName) async {
         do {
-            _ = try await redis.del(keyPrefix + name.key)
+            _ = try await instrument.timed("cache_invalidate") { try await redis.del(keyPrefix + name.key) }
         } catch {
             logger.error("city cache: invalidation failed; the entry stays until its TTL", metadata: ["error": "\(error)"])
         }

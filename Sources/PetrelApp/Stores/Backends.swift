@@ -77,7 +77,8 @@ struct Backends {
                 metadata: ["url": .string(configuration.elasticsearch.redacted), "index": .string(configuration.elasticsearchIndex)])
         }
         if let ttl = configuration.cityCacheTTL {
-            cities = CachedCityStore(base: cities, redis: openRedis(gatesReadiness: false), ttl: ttl, logger: logger)
+            cities = CachedCityStore(
+                base: cities, redis: openRedis(gatesReadiness: false), instrument: instrument("redis"), ttl: ttl, logger: logger)
         }
         self.cities = cities
         self.checks = checks

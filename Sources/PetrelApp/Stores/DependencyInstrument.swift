@@ -9,7 +9,7 @@ protocol StoreAnswer: Error {}
 extension CityStoreError: StoreAnswer {}
 
 /// Times every call to a backend in `petrel_dependency_request_duration_seconds`, wraps it in a
-/// client span when tracing is on, and turns its failures into 503 `dependency_unavailable`,
+/// client span when tracing is on, and (`call`) turns its failures into 503 `dependency_unavailable`,
 /// bounded by the backend's own timeout. The cause is logged, never sent to the client. A
 /// request the backend refused as malformed is no outage: that is a 500, since retrying cannot help.
 struct DependencyInstrument: Sendable {
@@ -27,26 +27,11 @@ struct DependencyInstrument: Sendable {
     }
 
     func call<Value>(_ operation: String, _ body: () async throws -> Value) async throws -> Value {
-        guard tracing else { return try await measured(operation, body) }
-        return try await withSpan("\(dependency) \(operation)", ofKind: .client) { span in
-            span.attributes["db.system.name"] = dependency
-            span.attributes["db.operation.name"] = operation
-            return try await measured(operation, body)
-        }
-    }
-
-    private func measured<Value>(_ operation: String, _ body: () async throws -> Value) async throws -> Value {
-        let start = ContinuousClock.now
         do {
-            let value = try await body()
-            metrics.recordDependencyCall(dependency, operation: operation, outcome: "success", duration: .now - start)
-            return value
+            return try await timed(operation, body)
         } catch let answer as StoreAnswer {
-            metrics.recordDependencyCall(dependency, operation: operation, outcome: "success", duration: .now - start)
             throw answer
         } catch {
-            let outcome = Self.isTimeout(error) ? "timeout" : "error"
-            metrics.recordDependencyCall(dependency, operation: operation, outcome: outcome, duration: .now - start)
             throttle { suppressed in
                 logger.warning(
                     "dependency call failed",
@@ -61,6 +46,30 @@ struct DependencyInstrument: Sendable {
                     "\(dependency) refused the request; this is a bug or a misconfiguration, logged under this request id")
             }
             throw APIError.dependencyUnavailable(dependency)
+        }
+    }
+
+    /// Times the call and traces it, and nothing more: its error passes through as it is, for a
+    /// caller that handles failures itself (the city cache falls back to the store).
+    func timed<Value>(_ operation: String, _ body: () async throws -> Value) async throws -> Value {
+        guard tracing else { return try await measured(operation, body) }
+        return try await withSpan("\(dependency) \(operation)", ofKind: .client) { span in
+            span.attributes["db.system.name"] = dependency
+            span.attributes["db.operation.name"] = operation
+            return try await measured(operation, body)
+        }
+    }
+
+    private func measured<Value>(_ operation: String, _ body: () async throws -> Value) async throws -> Value {
+        let start = ContinuousClock.now
+        do {
+            let value = try await body()
+            metrics.recordDependencyCall(dependency, operation: operation, outcome: "success", duration: .now - start)
+            return value
+        } catch {
+            let outcome = error is StoreAnswer ? "success" : Self.isTimeout(error) ? "timeout" : "error"
+            metrics.recordDependencyCall(dependency, operation: operation, outcome: outcome, duration: .now - start)
+            throw error
         }
     }
 
