@@ -7,6 +7,8 @@ import Prometheus
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Prints to standard error (the C `stderr` global is not concurrency-safe in Swift 6).

@@ -64,28 +64,41 @@ struct LogTests {
     }
 
     /// A pipe nobody reads stalls the writer's flush; lines past the 8 MiB buffer are dropped,
-    /// and once output drains the next line is preceded by a notice saying how many.
-    @Test func aStalledOutputDropsLinesAndSaysHowMany() async throws {
+    /// and once output drains the next line is preceded by a notice saying how many, written in
+    /// the format of that line.
+    @Test(arguments: [LogFormat.json, .text])
+    func aStalledOutputDropsLinesAndSaysHowMany(_ format: LogFormat) async throws {
         var descriptors: [Int32] = [0, 0]
         #expect(pipe(&descriptors) == 0)
         let writer = LogWriter(fileDescriptor: descriptors[1])
         let line = [UInt8](repeating: UInt8(ascii: "x"), count: 1023) + [UInt8(ascii: "\n")]
         // 24 MiB: more than the pipe, a flush stuck writing (up to 8 MiB) and the buffer hold.
         let sent = 24_000
-        for _ in 0..<sent { line.withUnsafeBytes { writer.append($0) } }
+        for _ in 0..<sent { line.withUnsafeBytes { writer.append($0, format: format) } }
 
-        let reader = Task.detached { [readEnd = descriptors[0]] in
-            var received: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-                if count <= 0 { break }
-                received += chunk[..<count]
+        // Blocking reads and writes, each on a thread of its own: on the cooperative pool (two
+        // threads here) the test cases' blocked flushes would starve their readers.
+        let reader = Task { [readEnd = descriptors[0]] in
+            await withCheckedContinuation { continuation in
+                DispatchQueue(label: "pipe reader").async {
+                    var received: [UInt8] = []
+                    var chunk = [UInt8](repeating: 0, count: 65_536)
+                    while true {
+                        let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                        if count <= 0 { break }
+                        received += chunk[..<count]
+                    }
+                    continuation.resume(returning: String(decoding: received, as: UTF8.self))
+                }
             }
-            return String(decoding: received, as: UTF8.self)
         }
-        writer.flush()
-        Array(#"{"msg":"end"}\#n"#.utf8).withUnsafeBytes { writer.append($0) }
+        await withCheckedContinuation { continuation in
+            DispatchQueue(label: "pipe writer").async {
+                writer.flush()
+                continuation.resume()
+            }
+        }
+        Array(#"{"msg":"end"}\#n"#.utf8).withUnsafeBytes { writer.append($0, format: format) }
         writer.flush()
         close(descriptors[1])
         let output = await reader.value.split(separator: "\n")
@@ -93,7 +106,18 @@ struct LogTests {
 
         let kept = output.filter { $0.hasPrefix("xxx") }.count
         let notice = try #require(output.first { $0.contains("log lines dropped") }, "no drop notice")
-        let dropped = try #require(Int(notice.split(separator: ":").last!.dropLast()))
+        let dropped: Int
+        switch format {
+        case .json:
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(notice.utf8)) as? [String: Any])
+            #expect(object["level"] as? String == "warning" && (object["ts"] as? String)?.count == 24, "\(notice)")
+            dropped = try #require(object["dropped"] as? Int)
+        case .text:
+            let match = try #require(
+                notice.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z warning log lines dropped: output not draining dropped=(\d+)/),
+                "\(notice)")
+            dropped = try #require(Int(match.1))
+        }
         #expect(kept > 0 && dropped > 0)
         #expect(kept + dropped == sent, "every line is written or counted")
         #expect(output.last == #"{"msg":"end"}"#)

@@ -7,6 +7,8 @@ import UnixSignals
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Turns SIGTERM/SIGINT into Petrel's shutdown sequence. It runs last in the service group, so it

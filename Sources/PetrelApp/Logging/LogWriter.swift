@@ -41,16 +41,18 @@ public final class LogWriter: Sendable {
         self.fileDescriptor = fileDescriptor
     }
 
-    /// Appends one line (the caller includes the trailing newline).
-    func append(_ line: UnsafeRawBufferPointer) {
+    /// Appends one line (the caller includes the trailing newline); `format` is the line's, for
+    /// the drop notice that may have to go before it.
+    func append(_ line: UnsafeRawBufferPointer, format: LogFormat) {
         let schedule: DispatchTimeInterval? = state.withLockedValue { state in
             if state.buffer.count + line.count > maximumBuffered {
                 state.dropped += 1
                 return nil
             }
             if state.dropped > 0 {
-                state.buffer.append(contentsOf: #"{"level":"warning","msg":"log lines dropped: output not draining","dropped":"#.utf8)
-                state.buffer.append(contentsOf: "\(state.dropped)}\n".utf8)
+                var notice = LogLine(format: format, level: .warning, message: "log lines dropped: output not draining")
+                notice.add("dropped", integer: state.dropped)
+                notice.finish { state.buffer.append(contentsOf: $0) }
                 state.dropped = 0
             }
             state.buffer.append(contentsOf: line)

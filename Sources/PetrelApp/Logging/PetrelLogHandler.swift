@@ -52,6 +52,6 @@ public struct PetrelLogHandler: LogHandler {
             line.add(rendered: field)
         }
         addFields(&line)
-        line.finish { writer.append($0) }
+        line.finish { writer.append($0, format: format) }
     }
 }
