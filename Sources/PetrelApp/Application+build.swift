@@ -32,19 +32,38 @@ public struct PetrelApplication: ApplicationProtocol {
     public func onServerRunning(_ channel: any Channel) async { await application.onServerRunning(channel) }
 
     /// Serves until SIGTERM or SIGINT, then drains and shuts down in order (see `ShutdownCoordinator`).
-    /// Throws when in-flight work outlived `SHUTDOWN_TIMEOUT_SECONDS`.
+    /// Throws when the shutdown outlived `SHUTDOWN_TIMEOUT_SECONDS` (see `ShutdownDeadline`).
     public func run() async throws {
-        var group = ServiceGroupConfiguration(
+        var configuration = ServiceGroupConfiguration(
             services: telemetryServices.map { .init(service: $0) } + [
                 .init(service: application),
                 .init(service: shutdown, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             logger: logger)
-        group.maximumGracefulShutdownDuration = shutdown.deadline.timeout
-        // No escalation of its own (a crash): ShutdownDeadline ends the process with status 1.
-        group.maximumCancellationDuration = nil
-        try await ServiceGroup(configuration: group).run()
-        guard !shutdown.deadline.hasPassed else { throw ShutdownDeadline.Overrun(timeout: shutdown.deadline.timeout) }
+        // No timers of its own: the deadline below decides, and exits 1 where the group would crash.
+        configuration.maximumGracefulShutdownDuration = nil
+        configuration.maximumCancellationDuration = nil
+        let group = ServiceGroup(configuration: configuration)
+        let deadline = shutdown.deadline
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return false
+            }
+            tasks.addTask {
+                try await deadline.passed()
+                return true
+            }
+            let overran = try await tasks.next() ?? false
+            tasks.cancelAll()
+            guard overran else { return }
+            logger.error(
+                "shutdown: SHUTDOWN_TIMEOUT_SECONDS passed with work still running, cancelling it",
+                metadata: ["timeout_seconds": .stringConvertible(deadline.timeout.seconds)])
+            deadline.exitUnlessStoppedInTime()
+            _ = try? await tasks.next()
+            throw ShutdownDeadline.Overrun(timeout: deadline.timeout)
+        }
         logger.notice("shutdown: complete")
     }
 }
@@ -120,7 +139,8 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     return PetrelApplication(
         application: application,
         shutdown: ShutdownCoordinator(
-            readiness: readiness, drain: configuration.shutdownDrain, deadline: ShutdownDeadline(timeout: configuration.shutdownTimeout),
+            readiness: readiness, drain: configuration.shutdownDrain,
+            deadline: ShutdownDeadline(timeout: configuration.shutdownTimeout, logger: logger, logWriter: logWriter),
             logger: logger, logWriter: logWriter),
         metrics: metrics,
         readiness: readiness,

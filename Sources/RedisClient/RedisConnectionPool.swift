@@ -5,7 +5,7 @@ public import NIOCore
 /// connection matches replies to commands in a FIFO, so many callers can have commands in
 /// flight on one connection at once (`withSharedConnection`). A command that blocks its
 /// connection (BLPOP, …) gets one to itself (`withConnection`); a caller that finds them all lent
-/// waits (FIFO) until one is returned or its deadline passes. Closed connections are dropped
+/// waits (FIFO) until one is returned, its deadline passes or it is cancelled. Closed connections are dropped
 /// and replaced on demand; a connection idle for long is PINGed before it is lent. After a failed
 /// connect, new connects wait out a capped exponential backoff with jitter, and callers fail fast
 /// meanwhile instead of piling up on a Redis that is down.

@@ -48,7 +48,8 @@ struct ConfigurationTests {
         ("LOG_LEVEL", "verbose", "one of trace, debug, info, notice, warning, error, critical"),
         ("LOG_FORMAT", "xml", "one of json, text"),
         ("SHUTDOWN_DRAIN_SECONDS", "-5", "a number of seconds from 0 to 300"),
-        ("SHUTDOWN_TIMEOUT_SECONDS", "inf", "a number of seconds from 0 to 300"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "inf", "a number of seconds from 1 to 300"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "0", "a number of seconds from 1 to 300"),
         ("READY_MIN_UPTIME_SECONDS", "soon", "a number of seconds from 0 to 3600"),
         ("MAX_BODY_BYTES", "0", "a whole number from 1 to 67108864"),
         ("FAULT_ERROR_RATE", "1.5", "a number from 0 to 1"),
@@ -65,10 +66,8 @@ struct ConfigurationTests {
 
     /// A CA bundle that cannot be used stops the start naming its variable, instead of leaving the
     /// pod unready (Redis) or failing with a message about the URL (Elasticsearch).
-    @Test(
-        .enabled(if: TestCertificate.isAvailable, "openssl not found — apt-get install openssl"),
-        arguments: ["REDIS_CA_FILE", "ELASTICSEARCH_CA_FILE"])
-    func caBundlesAreCheckedAtStart(_ name: String) throws {
+    @Test(arguments: ["REDIS_CA_FILE", "ELASTICSEARCH_CA_FILE"])
+    func unusableCABundlesStopTheStart(_ name: String) throws {
         let missing = "/nonexistent/ca.pem"
         let notPEM = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-not-a-ca-\(UUID().uuidString).pem").path
         try "not a certificate\n".write(toFile: notPEM, atomically: true, encoding: .utf8)
@@ -82,6 +81,12 @@ struct ConfigurationTests {
                 #expect(error.description.contains(reason), "\(error)")
             }
         }
+    }
+
+    @Test(
+        .enabled(if: TestCertificate.isAvailable, "openssl not found — apt-get install openssl"),
+        arguments: ["REDIS_CA_FILE", "ELASTICSEARCH_CA_FILE"])
+    func aCABundleIsAccepted(_ name: String) throws {
         let certificate = try TestCertificate()
         let configuration = try PetrelConfiguration(environment: [name: certificate.certificatePath])
         let accepted = name == "REDIS_CA_FILE" ? configuration.redis.caBundlePath : configuration.elasticsearch.caBundlePath

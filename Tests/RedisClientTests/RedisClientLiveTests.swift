@@ -109,11 +109,16 @@ struct RedisClientLiveTests {
         try await redis.ping()
 
         // A waiting caller that is cancelled stops waiting at once, without taking a connection.
-        let holder = Task { try await redis.pool.withConnection(deadline: .now + .seconds(5)) { _ in try await Task.sleep(for: .seconds(1)) } }
-        try await Task.sleep(for: .milliseconds(50))
+        let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await redis.pool.withConnection(deadline: .now + .seconds(5)) { _ in
+                holding.yield()
+                try await Task.sleep(for: .seconds(2))
+            }
+        }
+        for await _ in held { break }
         let waiter = Task { try await redis.ping() }
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(redis.pool.statistics.waiting == 1)
+        while redis.pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let cancelledAt = ContinuousClock.now
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }

@@ -25,6 +25,8 @@ public final class DelayingProxy: Sendable {
         port = channel.localAddress?.port ?? 0
     }
 
+    deinit { channel.close(promise: nil) }
+
     public func stop() async throws {
         try await channel.close()
     }

@@ -3,7 +3,7 @@
 Catches the drift that schema and policy scanners cannot see:
   probes      every Petrel probe hits a real route on the real port, liveness on a liveness path,
               readiness on a readiness path; the ALB health check and the ServiceMonitor too
-  drain       terminationGracePeriodSeconds > SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_TIMEOUT_SECONDS,
+  drain       terminationGracePeriodSeconds > SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 1,
               and readiness notices a drain (period x failureThreshold) within the drain
   env         every variable the manifests (and the compose stack) give Petrel is one
               `petrel --help` lists
@@ -119,8 +119,9 @@ def check_drain(name: str, docs: list[dict]) -> list[str]:
         drain = int(env.get("SHUTDOWN_DRAIN_SECONDS") or DEFAULTS["SHUTDOWN_DRAIN_SECONDS"])
         timeout = int(env.get("SHUTDOWN_TIMEOUT_SECONDS") or DEFAULTS["SHUTDOWN_TIMEOUT_SECONDS"])
         grace = spec.get("terminationGracePeriodSeconds", 30)
-        if grace <= drain + timeout:
-            problems.append(f"{where}: terminationGracePeriodSeconds {grace} <= drain {drain} + timeout {timeout}")
+        # + 1: the grace cancelled work gets before the process ends itself (ShutdownDeadline).
+        if grace <= drain + timeout + 1:
+            problems.append(f"{where}: terminationGracePeriodSeconds {grace} <= drain {drain} + timeout {timeout} + 1")
         readiness = container.get("readinessProbe", {})
         noticed = readiness.get("periodSeconds", 10) * readiness.get("failureThreshold", 3)
         if noticed >= drain:

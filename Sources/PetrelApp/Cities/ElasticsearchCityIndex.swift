@@ -1,4 +1,3 @@
-import Atomics
 import ElasticsearchClient
 import Logging
 import ServiceLifecycle
@@ -9,15 +8,15 @@ import ServiceLifecycle
 /// refuses, stop the start: waiting cannot fix either.
 ///
 /// It also gates writes. A write to a missing index makes Elasticsearch create it with a dynamic
-/// mapping (`name` as `text`), which Petrel then has to refuse for good. So writes wait until the
-/// index is verified, and anything that suggests it may be gone (a missing index, a lost
-/// connection: the cluster may come back empty) withdraws that until the next check sets it up again.
+/// mapping (`name` as `text`), which Petrel then has to refuse for good. So writes are refused
+/// (503) until the index is verified, and a missing index, a lost connection (the cluster may
+/// come back empty) or a conflicting mapping withdraws that until a check verifies it again.
 final class ElasticsearchCityIndex: Service, DependencyCheck {
     let client: ElasticsearchClient
     let indexName: String
     let definition: IndexDefinition
     let logger: Logger
-    private let isVerified = ManagedAtomic(false)
+    private let verification = IndexVerification()
     private let retry = RetryPolicy(maximumAttempts: .max, initialDelay: .milliseconds(200), maximumDelay: .seconds(5))
     var name: String { "elasticsearch" }
 
@@ -37,7 +36,9 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
                     return
                 } catch ElasticsearchError.server(let status, let type, _) where status == 401 || status == 403 {
                     throw RefusedCredentials(status: status, type: type)
-                } catch let error as ElasticsearchError {
+                } catch let conflict as ConflictingMapping {
+                    throw conflict
+                } catch {
                     attempt += 1
                     let pause = retry.delay(after: attempt)
                     logger.warning(
@@ -54,11 +55,12 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
     /// was missing. One call when the index is there.
     @discardableResult
     func setUp() async throws -> Bool {
+        var look = verification.beginLook()
         do {
             var fields = try await client.fieldTypes(of: indexName)
             let wasMissing = fields == nil
             if wasMissing {
-                isVerified.store(false, ordering: .releasing)
+                look = verification.withdraw()
                 if try await client.createIndex(indexName, definition) {
                     logger.notice(
                         "elasticsearch: index created",
@@ -71,12 +73,12 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
                 actual[field] == type ? nil : "\(field) is \(actual[field] ?? "missing"), Petrel needs \(type)"
             }
             guard conflicts.isEmpty else { throw ConflictingMapping(index: indexName, conflicts: conflicts) }
-            if !isVerified.exchange(true, ordering: .acquiringAndReleasing) {
+            if verification.confirm(since: look) {
                 logger.notice("elasticsearch: index ready", metadata: ["index": "\(indexName)"])
             }
             return wasMissing
         } catch {
-            isVerified.store(false, ordering: .releasing)
+            if error is ConflictingMapping || Self.suggestsIndexIsGone(error) { verification.withdraw() }
             throw error
         }
     }
@@ -84,30 +86,36 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
     /// Ready when the index is there with Petrel's mapping and is not red. An index that has gone
     /// (deleted, or a cluster restored empty) is set up again here, so the service recovers by
     /// itself. The health call runs beside the mapping call, so a slow but working cluster costs
-    /// one round trip of the check's budget, not two; it is asked again when the index was just
-    /// created, since the first one was sent before the index existed.
+    /// one round trip of the check's budget, not two; it is asked again when the index was
+    /// missing, since the first one was sent before the index existed.
     func check() async throws {
         async let concurrentHealth = client.clusterHealth(index: indexName)
-        let created = try await setUp()
-        let health = created ? try await client.clusterHealth(index: indexName) : try await concurrentHealth
+        let wasMissing = try await setUp()
+        let health = wasMissing ? try await client.clusterHealth(index: indexName) : try await concurrentHealth
         guard health.status != "red" else { throw IndexNotReady(index: indexName, state: "red") }
     }
 
     /// Throws unless the index is known to be there with Petrel's mapping.
     func requireVerified() throws {
-        guard isVerified.load(ordering: .acquiring) else {
-            throw IndexNotReady(index: indexName, state: "not verified since it was last unreachable or missing")
+        guard verification.isVerified else {
+            throw IndexNotReady(
+                index: indexName,
+                state: "not verified (missing, unreachable or not checked yet); writes resume after the next passing readiness check")
         }
     }
 
-    /// Withdraws the verification when a call suggests the index may be gone.
+    /// Withdraws the verification when a call failed in a way that suggests the index is gone.
     func noteFailure(_ error: ElasticsearchError) {
-        let mayBeGone =
-            switch error {
-            case .connection: true
-            default: error.isIndexNotFound
-            }
-        if mayBeGone { isVerified.store(false, ordering: .releasing) }
+        if Self.suggestsIndexIsGone(error) { verification.withdraw() }
+    }
+
+    /// The index is missing, or the cluster could not be reached (it may come back empty).
+    private static func suggestsIndexIsGone(_ error: any Error) -> Bool {
+        guard let error = error as? ElasticsearchError else { return false }
+        return switch error {
+        case .connection: true
+        default: error.isIndexNotFound
+        }
     }
 
     struct ConflictingMapping: PublicReason {

@@ -7,7 +7,7 @@ import Foundation
 /// makes this one fail with 412 instead of being lost. Reads by name are real-time; lists are
 /// near-real-time (a write shows up after the index's refresh interval, 1 s by default): waiting
 /// for the refresh in the write would make it outlast ELASTICSEARCH_TIMEOUT_MS and answer 503
-/// for a write that landed. Writes wait until `index` has verified the index (see
+/// for a write that landed. Writes are refused (503) until `index` has verified the index (see
 /// `ElasticsearchCityIndex`), so none can make Elasticsearch create it with a dynamic mapping.
 struct ElasticsearchCityStore: CityStore {
     let index: ElasticsearchCityIndex

@@ -71,7 +71,8 @@ public struct PetrelConfiguration: Sendable {
         logFormat = try settings.choice(.logFormat, LogFormat.self)
         readyMinUptime = try settings.seconds(.readyMinUptime, in: 0...3600)
         shutdownDrain = try settings.seconds(.shutdownDrain, in: 0...300)
-        shutdownTimeout = try settings.seconds(.shutdownTimeout, in: 0...300)
+        // At least a second: with none, every shutdown would be cut off and exit 1.
+        shutdownTimeout = try settings.seconds(.shutdownTimeout, in: 1...300)
         dependencyCheckInterval = try settings.seconds(.dependencyCheckInterval, in: 0.1...300)
         maxBodyBytes = try settings.integer(.maxBodyBytes, in: 1...(64 << 20))
         dataDirectory = try settings.string(.dataDir, nonEmpty: true)

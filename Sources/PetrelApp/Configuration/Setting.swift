@@ -52,7 +52,8 @@ extension Setting {
     static let shutdownDrain = Setting(
         "shutdown.drainSeconds", default: "5", "After SIGTERM: keep serving this long while readiness is 503.")
     static let shutdownTimeout = Setting(
-        "shutdown.timeoutSeconds", default: "10", "After the drain: time allowed for in-flight requests.")
+        "shutdown.timeoutSeconds", default: "10",
+        "After the drain: time allowed for in-flight requests and backend closes (at least 1); then they are cancelled and the exit status is 1.")
     static let dependencyCheckInterval = Setting(
         "dependency.checkIntervalSeconds", default: "2", "How often backends are checked for readiness.")
     static let maxBodyBytes = Setting("max.bodyBytes", default: "65536", "Largest request body accepted (413 above).")

@@ -1,4 +1,3 @@
-import Atomics
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -48,7 +47,10 @@ struct ShutdownCoordinator: Service {
             for await signal in firstSignal { return signal }
             return nil
         } ?? nil
-        guard let signal else { return }
+        guard let signal else {
+            deadline.begin()
+            return
+        }
 
         readiness.beginDraining()
         logger.notice(
@@ -56,34 +58,53 @@ struct ShutdownCoordinator: Service {
             metadata: ["signal": "\(signal)", "drain_seconds": .stringConvertible(drain.seconds)])
         try? await Task.sleep(for: drain)
         logger.notice("shutdown: drain over, no longer accepting connections; finishing in-flight requests")
-        deadline.start(logger: logger, logWriter: logWriter)
+        deadline.begin()
     }
 }
 
-/// `SHUTDOWN_TIMEOUT_SECONDS` from the end of the drain. When it passes, the service group
-/// cancels what is still running, and the shutdown counts as failed (exit 1). Should cancelled
-/// work not stop within a second, the process ends itself, with status 1 and a line saying why:
-/// the service group's own escalation would be a crash.
+/// `SHUTDOWN_TIMEOUT_SECONDS`, counted from the moment the rest of the service group starts
+/// shutting down: after the drain, or at once when shutdown began elsewhere (a service failed).
+/// `PetrelApplication.run` races it against the group. When it passes first, the group is
+/// cancelled and the shutdown counts as failed (exit 1); should cancelled work not stop within a
+/// second, the process ends itself with status 1 and a line saying why. It is the only timer:
+/// the service group's own would escalate to a crash.
 final class ShutdownDeadline: Sendable {
     let timeout: Duration
-    private let passed = ManagedAtomic(false)
+    private let logger: Logger
+    private let logWriter: LogWriter
+    private let began: AsyncStream<Void>
+    private let beginContinuation: AsyncStream<Void>.Continuation
     static let cancellationGrace = Duration.seconds(1)
 
-    init(timeout: Duration) {
+    init(timeout: Duration, logger: Logger, logWriter: LogWriter) {
         self.timeout = timeout
+        self.logger = logger
+        self.logWriter = logWriter
+        (began, beginContinuation) = AsyncStream.makeStream(of: Void.self)
     }
 
-    var hasPassed: Bool { passed.load(ordering: .acquiring) }
+    /// Starts the count; later calls change nothing.
+    func begin() {
+        beginContinuation.yield()
+        beginContinuation.finish()
+    }
 
-    func start(logger: Logger, logWriter: LogWriter) {
-        Task.detached { [timeout, passed] in
-            try? await Task.sleep(for: timeout)
-            passed.store(true, ordering: .releasing)
-            logger.error(
-                "shutdown: in-flight work outlived SHUTDOWN_TIMEOUT_SECONDS, cancelling it",
-                metadata: ["timeout_seconds": .stringConvertible(timeout.seconds)])
+    /// Returns once the deadline has passed; throws `CancellationError` when cancelled first.
+    func passed() async throws {
+        for await _ in began { break }
+        try Task.checkCancellation()
+        try await Task.sleep(for: timeout)
+    }
+
+    /// Ends the process with status 1 unless it exits by itself within the grace period.
+    func exitUnlessStoppedInTime() {
+        Task.detached { [logger, logWriter] in
             try? await Task.sleep(for: Self.cancellationGrace)
-            logger.critical("shutdown: cancelled work did not stop within a second, exiting")
+            logger.critical(
+                """
+                shutdown: cancelled work did not stop within a second, exiting; a request handler or backend call \
+                ignores task cancellation
+                """)
             logWriter.flush()
             _exit(1)
         }
@@ -92,8 +113,8 @@ final class ShutdownDeadline: Sendable {
     struct Overrun: Error, CustomStringConvertible {
         let timeout: Duration
         var description: String {
-            "in-flight work outlived SHUTDOWN_TIMEOUT_SECONDS (\(timeout.seconds) s) and was cancelled; "
-                + "raise it if requests legitimately take that long"
+            "shutdown outlived SHUTDOWN_TIMEOUT_SECONDS (\(timeout.seconds) s) and what was left was cancelled; "
+                + "raise it if requests or backend closes legitimately take that long"
         }
     }
 }
