@@ -35,10 +35,14 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
                     try await setUp()
                     return
                 } catch ElasticsearchError.server(let status, let type, _) where status == 401 || status == 403 {
-                    throw RefusedCredentials(status: status, type: type)
+                    let refused = RefusedCredentials(status: status, type: type)
+                    logger.error("elasticsearch: cannot start", metadata: ["error": "\(refused)"])
+                    throw refused
                 } catch let conflict as ConflictingMapping {
+                    logger.error("elasticsearch: cannot start", metadata: ["error": "\(conflict)"])
                     throw conflict
                 } catch {
+                    guard !Task.isCancelled else { return }  // shutting down, not a failed attempt
                     attempt += 1
                     let pause = retry.delay(after: attempt)
                     logger.warning(
@@ -100,7 +104,7 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
         guard verification.isVerified else {
             throw IndexNotReady(
                 index: indexName,
-                state: "not verified (missing, unreachable or not checked yet); writes resume after the next passing readiness check")
+                state: "not verified (missing, unreachable, mapped differently or not checked yet); writes resume once a readiness check verifies it")
         }
     }
 

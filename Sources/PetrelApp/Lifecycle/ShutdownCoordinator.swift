@@ -48,6 +48,7 @@ struct ShutdownCoordinator: Service {
             return nil
         } ?? nil
         guard let signal else {
+            logger.notice("shutdown: began without a signal (a service stopped or failed); no drain")
             deadline.begin()
             return
         }
