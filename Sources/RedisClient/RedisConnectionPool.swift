@@ -120,10 +120,14 @@ public final class RedisConnectionPool: Sendable {
         return try await withTaskCancellationHandler {
             try await waitForLease(waiterID: waiterID, since: start, deadline: deadline)
         } onCancel: {
-            let cancelled = state.withLockedValue { state in
-                state.waiters.firstIndex { $0.id == waiterID }.map { state.waiters.remove(at: $0) }
-            }
-            cancelled?.continuation.resume(throwing: CancellationError())
+            removeWaiter(waiterID)?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Takes a waiter out of the queue, unless a returned connection or a deadline got it first.
+    private func removeWaiter(_ id: Int) -> CheckedContinuation<Lease, any Error>? {
+        state.withLockedValue { state in
+            state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
         }
     }
 
@@ -158,10 +162,7 @@ public final class RedisConnectionPool: Sendable {
             guard waiting else { return }
             Task { [self] in
                 try? await Task.sleep(until: deadline, clock: .continuous)
-                let expired = state.withLockedValue { state in
-                    state.waiters.firstIndex { $0.id == waiterID }.map { state.waiters.remove(at: $0) }
-                }
-                expired?.continuation.resume(
+                removeWaiter(waiterID)?.resume(
                     throwing: RedisError.poolExhausted(size: configuration.poolSize, waited: ContinuousClock.now - start))
             }
         }

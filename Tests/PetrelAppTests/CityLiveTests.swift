@@ -25,6 +25,18 @@ struct CityLiveTests {
         return nil
     }
 
+    /// Waits until `/readiness` answers 200.
+    static func becomesReady(_ port: Int, within timeout: Duration = .seconds(10)) async throws -> Bool {
+        try await eventually(within: timeout) { try await LiveProcessTests.get(port, "/readiness").status == 200 } != nil
+    }
+
+    /// Petrel with its cities on the Elasticsearch at `url` (an index without replicas), taking
+    /// writes with `keys`; `settings` adds to or overrides these.
+    static func petrel(onElasticsearch url: String, keys: KeyFile, _ settings: [String: String]) throws -> PetrelProcess {
+        let base = ["CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": url, "ELASTICSEARCH_REPLICAS": "0", "API_KEYS_FILE": keys.path]
+        return try PetrelProcess(base.merging(settings) { _, new in new })
+    }
+
     @Test func aRotatedKeyFileIsPickedUpWithoutARestart() async throws {
         // The layout the kubelet gives a mounted Secret: keys → ..data/keys, ..data → a timestamped dir.
         let mount = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-secret-\(UUID().uuidString)")
@@ -59,10 +71,9 @@ struct CityLiveTests {
     func startsUnreadyUntilElasticsearchAnswersThenServes() async throws {
         let esPort = try freePort()
         let keys = try KeyFile()
-        let petrel = try PetrelProcess([
-            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": "http://127.0.0.1:\(esPort)", "ELASTICSEARCH_TIMEOUT_MS": "300",
-            "ELASTICSEARCH_REPLICAS": "0", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.2", "API_KEYS_FILE": keys.path,
-        ])
+        let petrel = try Self.petrel(
+            onElasticsearch: "http://127.0.0.1:\(esPort)", keys: keys,
+            ["ELASTICSEARCH_TIMEOUT_MS": "300", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.2"])
         let port = try await petrel.port()
         try await Task.sleep(for: .milliseconds(600))
         let unready = try await LiveProcessTests.get(port, "/readiness")
@@ -70,8 +81,7 @@ struct CityLiveTests {
         #expect(try await LiveProcessTests.get(port, "/hello").status == 200, "the rest of the API serves meanwhile")
 
         let elasticsearch = try ElasticsearchServer(port: esPort)
-        let ready = try await Self.eventually(within: .seconds(10)) { try await LiveProcessTests.get(port, "/readiness").status == 200 }
-        #expect(ready != nil, "ready once Elasticsearch answers, without a restart")
+        #expect(try await Self.becomesReady(port), "ready once Elasticsearch answers, without a restart")
         #expect(try await Self.put(port, "Lisbon", 545_923, key: KeyFile.plainKey) == 201)
         let city = try await LiveProcessTests.get(port, "/cities/lisbon")
         #expect(city.status == 200 && city.body.contains(#""population":545923"#))
@@ -84,12 +94,10 @@ struct CityLiveTests {
     func anOutageGives503sWithinTheTimeoutThenRecovers() async throws {
         let elasticsearch = try ElasticsearchServer()
         let keys = try KeyFile()
-        let petrel = try PetrelProcess([
-            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": elasticsearch.url, "ELASTICSEARCH_TIMEOUT_MS": "300",
-            "ELASTICSEARCH_REPLICAS": "0", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.2", "API_KEYS_FILE": keys.path,
-        ])
+        let petrel = try Self.petrel(
+            onElasticsearch: elasticsearch.url, keys: keys, ["ELASTICSEARCH_TIMEOUT_MS": "300", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "0.2"])
         let port = try await petrel.port()
-        #expect(try await Self.eventually(within: .seconds(10)) { try await LiveProcessTests.get(port, "/readiness").status == 200 } != nil)
+        #expect(try await Self.becomesReady(port))
         #expect(try await Self.put(port, "Oslo", 1, key: KeyFile.plainKey) == 201)
 
         elasticsearch.stop()
@@ -125,13 +133,11 @@ struct CityLiveTests {
         let elasticsearch = try ElasticsearchServer()
         let proxy = try await DelayingProxy(upstreamPort: elasticsearch.port, delay: .milliseconds(1200))
         let keys = try KeyFile()
-        let petrel = try PetrelProcess([
-            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": "http://127.0.0.1:\(proxy.port)", "ELASTICSEARCH_TIMEOUT_MS": "2000",
-            "ELASTICSEARCH_REPLICAS": "0", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "2", "API_KEYS_FILE": keys.path,
-        ])
+        let petrel = try Self.petrel(
+            onElasticsearch: "http://127.0.0.1:\(proxy.port)", keys: keys,
+            ["ELASTICSEARCH_TIMEOUT_MS": "2000", "DEPENDENCY_CHECK_INTERVAL_SECONDS": "2"])
         let port = try await petrel.port()
-        let ready = try await Self.eventually(within: .seconds(15)) { try await LiveProcessTests.get(port, "/readiness").status == 200 }
-        #expect(ready != nil, "ready despite the slow cluster")
+        #expect(try await Self.becomesReady(port, within: .seconds(15)), "ready despite the slow cluster")
         var answers: [UInt] = []
         for _ in 0..<12 {
             try await Task.sleep(for: .milliseconds(500))
@@ -151,14 +157,10 @@ struct CityLiveTests {
         let elasticsearch = try ElasticsearchServer()
         let keys = try KeyFile()
         // A long interval, so that the index stays missing until the test is done with it.
-        let petrel = try PetrelProcess([
-            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": elasticsearch.url, "ELASTICSEARCH_REPLICAS": "0",
-            "DEPENDENCY_CHECK_INTERVAL_SECONDS": "60", "API_KEYS_FILE": keys.path,
-        ])
+        let petrel = try Self.petrel(onElasticsearch: elasticsearch.url, keys: keys, ["DEPENDENCY_CHECK_INTERVAL_SECONDS": "60"])
         let port = try await petrel.port()
         // Ready means the first check is over too: none runs again before the test ends.
-        let ready = try await Self.eventually(within: .seconds(10)) { try await LiveProcessTests.get(port, "/readiness").status == 200 }
-        try #require(ready != nil)
+        try #require(try await Self.becomesReady(port))
         #expect(try await Self.put(port, "Oslo", 1, key: KeyFile.plainKey) == 201)
 
         func elasticsearchStatus(_ method: HTTPMethod, _ path: String) async throws -> UInt {

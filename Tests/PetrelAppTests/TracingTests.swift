@@ -66,8 +66,7 @@ struct TracingTests {
                     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_BSP_SCHEDULE_DELAY": "100",
                 ])
                 let port = try await petrel.port()
-                let ready = try await CityLiveTests.eventually(within: .seconds(10)) { try await LiveProcessTests.get(port, "/readiness").status == 200 }
-                #expect(ready != nil)
+                #expect(try await CityLiveTests.becomesReady(port))
 
                 let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
                 let callerSpan = "00f067aa0ba902b7"

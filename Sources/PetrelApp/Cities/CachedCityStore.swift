@@ -35,7 +35,8 @@ struct CachedCityStore: CityStore {
     func city(_ name: CityName) async throws -> City? {
         let key = keyPrefix + name.key
         do {
-            if let cached = try await instrument.timed("cache_get", { try await redis.get(key) }), let entry = try? JSONDecoder().decode(Entry.self, from: Data(cached.utf8)) {
+            let cached = try await instrument.timed("cache_get") { try await redis.get(key) }
+            if let cached, let entry = try? JSONDecoder().decode(Entry.self, from: Data(cached.utf8)) {
                 return City(name: entry.name, population: entry.population, updatedAt: entry.updatedAt, etag: entry.etag)
             }
         } catch {

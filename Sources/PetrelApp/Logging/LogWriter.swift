@@ -50,9 +50,7 @@ public final class LogWriter: Sendable {
                 return nil
             }
             if state.dropped > 0 {
-                var notice = LogLine(format: format, level: .warning, message: "log lines dropped: output not draining")
-                notice.add("dropped", integer: state.dropped)
-                notice.finish { state.buffer.append(contentsOf: $0) }
+                Self.appendDropNotice(dropped: state.dropped, format: format, to: &state.buffer)
                 state.dropped = 0
             }
             state.buffer.append(contentsOf: line)
@@ -71,6 +69,14 @@ public final class LogWriter: Sendable {
         case .some(.never): queue.async { self.flush() }
         case .some(let delay): queue.asyncAfter(deadline: .now() + delay) { self.flush() }
         }
+    }
+
+    /// Kept out of `append`, which runs for every line, since it is needed only after a stall.
+    @inline(never)
+    private static func appendDropNotice(dropped: Int, format: LogFormat, to buffer: inout [UInt8]) {
+        var notice = LogLine(format: format, level: .warning, message: "log lines dropped: output not draining")
+        notice.add("dropped", integer: dropped)
+        notice.finish { buffer.append(contentsOf: $0) }
     }
 
     /// Writes everything buffered so far; call before the process exits.
