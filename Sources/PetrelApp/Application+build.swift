@@ -91,17 +91,20 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     // Outside the telemetry middleware, so the request's log line carries its trace and span id.
     if configuration.tracingEnabled { router.add(middleware: TracingMiddleware()) }
     let faults = FaultInjector(errorRate: configuration.faultErrorRate, maximumDelayMilliseconds: configuration.faultDelayMilliseconds)
+    let telemetry = RequestTelemetry(metrics: metrics, accessLog: AccessLog(handler: logHandler))
     router.add(
         middleware: PetrelMiddleware(
             requestID: RequestIDMiddleware(),
-            telemetry: TelemetryMiddleware(metrics: metrics, accessLog: AccessLog(handler: logHandler)),
+            telemetry: TelemetryMiddleware(telemetry: telemetry),
             errors: ErrorMiddleware(routes: routeTable, logger: logger),
             bodyLimit: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes),
             faults: FaultMiddleware(faults: faults)))
 
     let apiKeys = try APIKeys(path: configuration.apiKeysFile, environment: configuration.environment, logger: logger)
-    InfoRoutes(configuration: configuration, readiness: readiness).add(to: router)
-    HealthRoutes(readiness: readiness, apiKeys: apiKeys, logger: logger).add(to: router)
+    let info = InfoRoutes(configuration: configuration, readiness: readiness)
+    info.add(to: router)
+    let health = HealthRoutes(readiness: readiness, apiKeys: apiKeys, logger: logger)
+    health.add(to: router)
     MetricsRoutes(metrics: metrics, readiness: readiness).add(to: router)
     let backends = try Backends(configuration: configuration, metrics: metrics, logger: logger)
     HitsRoutes(store: backends.counter, metrics: metrics).add(to: router)
@@ -119,8 +122,17 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
                 readiness: readiness, metrics: metrics, logger: logger)
         ]
 
+    // With tracing on, every request goes through the router, where its server span is opened.
+    let instantRoutes = Dictionary(
+        uniqueKeysWithValues: (configuration.tracingEnabled ? [] : info.instantRoutes + health.instantRoutes).map { ($0.path, $0) })
+    let date = HTTPDate()
     let application = Application(
         router: router,
+        server: .http1(
+            configuration: .init(additionalChannelHandlers: [
+                // Made for each connection: it keeps that connection's state.
+                EventLoopResponder(routes: instantRoutes, telemetry: telemetry, faults: faults, date: date)
+            ])),
         configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
         services: services,
         onServerRunning: { channel in

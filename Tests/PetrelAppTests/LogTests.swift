@@ -178,18 +178,11 @@ struct LogTests {
         #expect(parsed >= before.addingTimeInterval(-0.001) && parsed <= after)
     }
 
-    /// The calendar arithmetic against Foundation's formatter: the epoch, leap days (2000 is a
-    /// leap year, 2100 is not), the ends of months and years, and random instants up to 9999.
+    /// The calendar arithmetic against Foundation's formatter (see `CalendarInstants`).
     @Test func timestampDatesMatchFoundationsCalendar() {
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        var generator = SystemRandomNumberGenerator()
-        let edges = [
-            0, 86_399, 86_400, 951_782_399, 951_782_400, 951_868_800, 978_307_199, 1_078_012_800,
-            4_107_542_399, 4_107_542_400, 4_102_444_799, 253_402_300_799,
-        ]
-        let random = (0..<2_000).map { _ in Int.random(in: 0...253_402_300_799, using: &generator) }
-        for seconds in edges + random {
-            let milliseconds = Int.random(in: 0...999, using: &generator)
+        for seconds in CalendarInstants.withRandom() {
+            let milliseconds = Int.random(in: 0...999)
             var output: [UInt8] = []
             JSONText.appendTimestamp(secondsSinceEpoch: seconds, milliseconds: milliseconds, to: &output)
             let expected = style.format(Date(timeIntervalSince1970: Double(seconds) + Double(milliseconds) / 1000 + 0.0001))

@@ -17,7 +17,11 @@ struct PreencodedJSON: Sendable {
         body = ByteBuffer(bytes: bytes)
     }
 
+    func instantResponse(status: HTTPResponse.Status = .ok) -> InstantResponse {
+        InstantResponse(status: status, headers: [.contentType: "application/json"], body: body)
+    }
+
     func response(status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+        instantResponse(status: status).response
     }
 }

@@ -162,53 +162,23 @@ enum JSONText {
         appendTimestamp(secondsSinceEpoch: Int(now.tv_sec), milliseconds: Int(now.tv_nsec) / 1_000_000, to: &output)
     }
 
-    /// The date is worked out with integer arithmetic (Howard Hinnant's `civil_from_days`), not
-    /// `gmtime_r`: glibc's takes a process-wide lock on every call, and every request logs one.
     static func appendTimestamp<Output: JSONOutput & ~Copyable>(
         secondsSinceEpoch: Int, milliseconds: Int, to output: inout Output
     ) {
-        let days = secondsSinceEpoch.floorDivided(by: 86_400)
-        let secondOfDay = secondsSinceEpoch - days * 86_400
-        // Days since 0000-03-01, so the leap day is the last day of its year.
-        let shifted = days + 719_468
-        let era = shifted.floorDivided(by: 146_097)
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let time = CivilTime(secondsSinceEpoch: secondsSinceEpoch)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
-            func putTwoDigits(_ value: Int, at offset: Int) {
-                text[offset] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
-                text[offset + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-            }
-            putTwoDigits(year / 100, at: 0)
-            putTwoDigits(year % 100, at: 2)
+            text.putYear(of: time, at: 0)
             text[4] = UInt8(ascii: "-")
-            putTwoDigits(month, at: 5)
+            text.putTwoDigits(time.month, at: 5)
             text[7] = UInt8(ascii: "-")
-            putTwoDigits(day, at: 8)
+            text.putTwoDigits(time.day, at: 8)
             text[10] = UInt8(ascii: "T")
-            putTwoDigits(secondOfDay / 3_600, at: 11)
-            text[13] = UInt8(ascii: ":")
-            putTwoDigits(secondOfDay / 60 % 60, at: 14)
-            text[16] = UInt8(ascii: ":")
-            putTwoDigits(secondOfDay % 60, at: 17)
+            text.putClock(of: time, at: 11)
             text[19] = UInt8(ascii: ".")
             text[20] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: milliseconds / 100)
-            putTwoDigits(milliseconds % 100, at: 21)
+            text.putTwoDigits(milliseconds % 100, at: 21)
             text[23] = UInt8(ascii: "Z")
             output.append(bytes: UnsafeRawBufferPointer(text))
         }
-    }
-}
-
-extension Int {
-    /// Division rounding toward negative infinity, so instants before 1970 fall on the right day.
-    fileprivate func floorDivided(by divisor: Int) -> Int {
-        let quotient = self / divisor
-        return (self % divisor < 0) ? quotient - 1 : quotient
     }
 }

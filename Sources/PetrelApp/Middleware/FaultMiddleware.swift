@@ -13,7 +13,7 @@ struct FaultMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard faults.isEnabled else { return try await next(request, context) }
         let path = request.uri.path
-        guard !TelemetryMiddleware.quietRoutes.contains(path), !Self.exemptPrefixes.contains(where: path.hasPrefix) else {
+        guard !RequestTelemetry.quietRoutes.contains(path), !Self.exemptPrefixes.contains(where: path.hasPrefix) else {
             return try await next(request, context)
         }
         let (delay, fail) = faults.decide()

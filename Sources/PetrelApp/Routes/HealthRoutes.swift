@@ -12,30 +12,34 @@ struct HealthRoutes {
     static let livenessPaths = ["/healthz", "/livez", "/alive", "/health"]
     static let readinessPaths = ["/readiness", "/readyz", "/ready"]
 
+    /// The probes: answered from memory, so also from the event loop (see `InstantRoute`).
+    var instantRoutes: [InstantRoute] {
+        let alive = PreencodedJSON([("status", "UP")]).instantResponse()
+        let readiness = self.readiness
+        return Self.livenessPaths.map { path in InstantRoute(path: path) { _ in alive } }
+            + Self.readinessPaths.map { path in
+                InstantRoute(path: path) { requestID in Self.response(for: readiness.status, requestID: requestID) }
+            }
+    }
+
     func add(to router: Router<PetrelRequestContext>) {
-        let alive = PreencodedJSON([("status", "UP")])
-        for path in Self.livenessPaths {
-            router.get(RouterPath(path)) { _, _ in alive.response() }
-        }
-        for path in Self.readinessPaths {
-            router.get(RouterPath(path)) { _, context in Self.response(for: readiness.status, requestID: context.requestID) }
-        }
+        for route in instantRoutes { router.add(route) }
         router.post("/readiness/disable") { request, context in
             try apiKeys.authorize(request)
             readiness.setOperatorDisabled(true)
             logger.warning("readiness disabled by an operator", metadata: ["request_id": .string(context.requestID)])
-            return Self.response(for: readiness.status, requestID: context.requestID)
+            return Self.response(for: readiness.status, requestID: context.requestID).response
         }
         router.post("/readiness/enable") { request, context in
             try apiKeys.authorize(request)
             readiness.setOperatorDisabled(false)
             logger.notice("readiness enabled by an operator", metadata: ["request_id": .string(context.requestID)])
-            return Self.response(for: readiness.status, requestID: context.requestID)
+            return Self.response(for: readiness.status, requestID: context.requestID).response
         }
     }
 
     /// 200 `{"status":"READY","checks":{…}}`, or 503 with the failing gates named and the error shape.
-    static func response(for status: Readiness.Status, requestID: String) -> Response {
+    static func response(for status: Readiness.Status, requestID: String) -> InstantResponse {
         var body: [UInt8] = []
         body.append(contentsOf: #"{"status":"#.utf8)
         JSONText.appendString(status.isReady ? "READY" : "NOT_READY", to: &body)
@@ -56,9 +60,9 @@ struct HealthRoutes {
             body.append(UInt8(ascii: "}"))
         }
         body.append(UInt8(ascii: "}"))
-        return Response(
+        return InstantResponse(
             status: status.isReady ? .ok : .serviceUnavailable,
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            body: ByteBuffer(bytes: body))
     }
 }

@@ -15,6 +15,13 @@ struct InfoRoutes {
         let namespace: String
     }
 
+    /// `/hello` without a name: the same greeting every time, so also answered from the event loop
+    /// (see `InstantRoute`). With `?name=` it is the router's.
+    var instantRoutes: [InstantRoute] {
+        let greeting = Self.greeting(to: nil, configuration.identity).instantResponse()
+        return [InstantRoute(path: "/hello") { _ in greeting }]
+    }
+
     func add(to router: Router<PetrelRequestContext>) {
         let identity = configuration.identity
         let greeting = Self.greeting(to: nil, identity)

@@ -1,0 +1,275 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import Testing
+
+@testable import PetrelApp
+
+/// The probes and the plain greeting are answered on the event loop (`EventLoopResponder`) as
+/// well as by the router. These tests hold the two to the same answer, over real sockets.
+@Suite("Instant routes, on the event loop and through the router")
+struct InstantRouteTests {
+    static let paths = HealthRoutes.livenessPaths + HealthRoutes.readinessPaths + ["/hello"]
+
+    /// The first request is one the event loop takes; `Connection: close` hands the second to the
+    /// router. Everything but the `Date` header must match byte for byte.
+    static func bothWays(_ path: String, port: Int) async throws -> (instant: RawHTTP.Response, router: RawHTTP.Response) {
+        let request = "GET \(path) HTTP/1.1\r\nHost: petrel\r\nX-Request-ID: same-id\r\n"
+        let responses = try await RawHTTP.exchange(port: port, request + "\r\n" + request + "Connection: close\r\n\r\n")
+        try #require(responses.count == 2, "expected two responses, got \(responses.count)")
+        return (responses[0], responses[1])
+    }
+
+    static func expectSame(_ instant: RawHTTP.Response, _ router: RawHTTP.Response) {
+        #expect(instant.statusLine == router.statusLine)
+        #expect(instant.headers.map(\.name) == router.headers.map(\.name), "same headers in the same order")
+        let notDate = { (header: (name: String, value: String)) in header.name.lowercased() != "date" }
+        #expect(instant.headers.filter(notDate).map(\.value) == router.headers.filter(notDate).map(\.value))
+        #expect(instant.body == router.body)
+        for response in [instant, router] {
+            let date = response.header("Date") ?? ""
+            #expect(date.range(of: #"^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$"#, options: .regularExpression) != nil, "\(date)")
+        }
+    }
+
+    @Test(arguments: paths)
+    func answersExactlyAsTheRouterDoes(_ path: String) async throws {
+        let test = try await TestApp(["POD_NAME": "petrel-0", "READY_MIN_UPTIME_SECONDS": "0"])
+        try await test.app.test(.live) { client in
+            let port = try #require(client.port)
+            #expect(try await CityLiveTests.becomesReady(port, within: .seconds(10)))
+            let (instant, router) = try await Self.bothWays(path, port: port)
+            #expect(instant.statusLine == "HTTP/1.1 200 OK")
+            Self.expectSame(instant, router)
+            #expect(instant.header("X-Request-ID") == "same-id")
+        }
+    }
+
+    @Test(arguments: HealthRoutes.readinessPaths)
+    func notReadyIsAnsweredExactlyAsTheRouterDoes(_ path: String) async throws {
+        let test = try await TestApp(["READY_MIN_UPTIME_SECONDS": "600"])
+        try await test.app.test(.live) { client in
+            let (instant, router) = try await Self.bothWays(path, port: try #require(client.port))
+            #expect(instant.statusLine == "HTTP/1.1 503 Service Unavailable")
+            #expect(instant.body.contains(#""request_id":"same-id""#))
+            Self.expectSame(instant, router)
+        }
+    }
+
+    /// A slow request with the router, then requests the event loop could answer: they must
+    /// still come back in the order they were sent.
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let test = try await TestApp()
+        try await test.app.test(.live) { client in
+            let requests = ["/delay/0.3", "/hello", "/healthz", "/hello?name=Ann", "/livez"].map {
+                "GET \($0) HTTP/1.1\r\nHost: petrel\r\n\r\n"
+            }
+            let responses = try await RawHTTP.exchange(
+                port: try #require(client.port), requests.joined() + "GET /alive HTTP/1.1\r\nHost: petrel\r\nConnection: close\r\n\r\n")
+            try #require(responses.count == 6)
+            #expect(responses[0].body.contains("delayed_seconds"))
+            #expect(responses[1].body.contains("Hello from petrel"))
+            #expect(responses[2].body == #"{"status":"UP"}"#)
+            #expect(responses[3].body.contains("Hello, Ann!"))
+            #expect(responses[4].body == #"{"status":"UP"}"#)
+            #expect(responses[5].body == #"{"status":"UP"}"#)
+            #expect(Set(responses.compactMap { $0.header("X-Request-ID") }).count == 6, "every response has its own id")
+        }
+    }
+
+    @Test func instantAnswersAreLoggedAndCounted() async throws {
+        let test = try await TestApp(["POD_NAME": "petrel-7"])
+        try await test.app.test(.live) { client in
+            let port = try #require(client.port)
+            _ = try await RawHTTP.exchange(
+                port: port,
+                "GET /hello HTTP/1.1\r\nHost: petrel\r\nX-Request-ID: req-7\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: petrel\r\n\r\n"
+                    + "GET /metrics HTTP/1.1\r\nHost: petrel\r\nConnection: close\r\n\r\n")
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"http_server_request_duration_seconds_count{method="GET",route="/hello",status="200"} 1"#))
+                #expect(text.contains(#"http_server_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 1"#))
+                #expect(text.contains("\nhttp_server_active_requests 1.0\n"), "only the scrape itself is in flight")
+            }
+        }
+        let lines = try test.logLines().filter { $0["msg"] as? String == "request" }
+        let hello = try #require(lines.first { $0["request_id"] as? String == "req-7" })
+        #expect(hello["level"] as? String == "info")
+        #expect(hello["method"] as? String == "GET")
+        #expect(hello["path"] as? String == "/hello")
+        #expect(hello["route"] as? String == "/hello")
+        #expect(hello["status"] as? Int == 200)
+        #expect(hello["duration_ms"] is Double)
+        #expect(hello["pod"] as? String == "petrel-7")
+        let probe = try #require(lines.first { $0["path"] as? String == "/healthz" })
+        #expect(probe["level"] as? String == "debug", "probes log at debug")
+        #expect((probe["request_id"] as? String)?.count == 32)
+    }
+
+    /// Fault injection applies to `/hello`, so while it is on the event loop hands it to the router.
+    @Test func faultInjectionStillReachesTheGreeting() async throws {
+        let test = try await TestApp(["FAULT_ERROR_RATE": "1"])
+        try await test.app.test(.live) { client in
+            try await client.execute(uri: "/hello", method: .get) { response throws in
+                #expect(response.status == .internalServerError)
+                #expect(try response.apiError.code == "injected_fault")
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok, "probes are never faulted")
+            }
+        }
+    }
+}
+
+/// `EventLoopResponder`'s decisions, one pipeline event at a time, on NIO's `EmbeddedChannel`.
+@Suite("The event-loop responder's decisions")
+struct EventLoopResponderTests {
+    /// Counts the quiesce events that get past the responder, as Hummingbird's connection handler would see them.
+    final class QuiesceRecorder: ChannelInboundHandler {
+        typealias InboundIn = HTTPRequestPart
+        var seen = 0
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is ChannelShouldQuiesceEvent { seen += 1 }
+            context.fireUserInboundEventTriggered(event)
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.fireChannelRead(data)
+        }
+    }
+
+    struct Fixture {
+        let channel: EmbeddedChannel
+        let recorder = QuiesceRecorder()
+        let metrics = PetrelMetrics(version: "test", environment: "test", pod: "", node: "")
+        let faults = FaultInjector(errorRate: 0, maximumDelayMilliseconds: 0)
+
+        init() throws {
+            let readiness = Readiness(minimumUptime: .zero)
+            let routes = HealthRoutes(
+                readiness: readiness, apiKeys: try APIKeys(path: "", environment: .development, logger: Logger(label: "test")),
+                logger: Logger(label: "test")
+            ).instantRoutes
+            let handler = PetrelLogHandler(level: .info, format: .json, writer: LogWriter(fileDescriptor: open("/dev/null", O_WRONLY)))
+            let responder = EventLoopResponder(
+                routes: Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) }),
+                telemetry: RequestTelemetry(metrics: metrics, accessLog: AccessLog(handler: handler)), faults: faults, date: HTTPDate())
+            channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandlers([responder, recorder])
+        }
+
+        func send(_ path: String, method: HTTPRequest.Method = .get, _ fields: HTTPFields = [:]) throws {
+            try channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: method, scheme: nil, authority: "petrel", path: path, headerFields: fields)))
+            try channel.writeInbound(HTTPRequestPart.end(nil))
+        }
+
+        /// The request passed on to the router, if one was.
+        func forwarded() throws -> String? {
+            guard let head = try channel.readInbound(as: HTTPRequestPart.self) else { return nil }
+            guard case .head(let request) = head, case .end = try channel.readInbound(as: HTTPRequestPart.self) else {
+                throw TestFailure("expected a head and an end")
+            }
+            return request.path
+        }
+
+        /// The response written here, if one was.
+        func answered() throws -> (status: Int, requestID: String?)? {
+            guard case .head(let response) = try channel.readOutbound(as: HTTPResponsePart.self) else { return nil }
+            guard case .body = try channel.readOutbound(as: HTTPResponsePart.self),
+                case .end = try channel.readOutbound(as: HTTPResponsePart.self)
+            else { throw TestFailure("expected a body and an end") }
+            return (response.status.code, response.headerFields[.requestID])
+        }
+
+        func activeRequests() -> String {
+            var buffer: [UInt8] = []
+            metrics.registry.emit(into: &buffer)
+            return String(decoding: buffer, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("http_server_active_requests ") }
+                .map(String.init) ?? "missing"
+        }
+    }
+
+    @Test func answersAnInstantRouteWithTheCallersRequestID() throws {
+        let fixture = try Fixture()
+        try fixture.send("/healthz", [.requestID: "abc-1", .connection: "Keep-Alive"])
+        #expect(try fixture.forwarded() == nil)
+        let answer = try #require(try fixture.answered())
+        #expect(answer.status == 200)
+        #expect(answer.requestID == "abc-1")
+        #expect(fixture.activeRequests() == "http_server_active_requests 0.0")
+    }
+
+    struct Request: Sendable, CustomTestStringConvertible {
+        var path = "/healthz"
+        var method = HTTPRequest.Method.get
+        var fields: HTTPFields = [:]
+        var testDescription: String { "\(method) \(path) \(fields)" }
+    }
+
+    @Test(arguments: [
+        Request(path: "/healthz?verbose=1"), Request(method: .post), Request(method: .head),
+        Request(fields: [.contentLength: "0"]), Request(fields: [.transferEncoding: "chunked"]),
+        Request(fields: [.connection: "close"]), Request(fields: [.connection: "upgrade"]),
+        Request(path: "/healthz/"), Request(path: "/hits"),
+    ])
+    func passesOnWhatItCannotAnswerExactly(_ request: Request) throws {
+        let fixture = try Fixture()
+        try fixture.send(request.path, method: request.method, request.fields)
+        #expect(try fixture.forwarded() == request.path)
+        #expect(try fixture.answered() == nil)
+    }
+
+    @Test func waitsForTheRouterBeforeAnsweringAgain() throws {
+        let fixture = try Fixture()
+        try fixture.send("/hits")
+        try fixture.send("/healthz")
+        #expect(try fixture.forwarded() == "/hits")
+        #expect(try fixture.forwarded() == "/healthz", "answering now would overtake /hits")
+        // The router answers both.
+        for _ in 0..<2 {
+            try fixture.channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+            try fixture.channel.writeOutbound(HTTPResponsePart.end(nil))
+        }
+        while try fixture.channel.readOutbound(as: HTTPResponsePart.self) != nil {}
+        try fixture.send("/healthz")
+        #expect(try fixture.forwarded() == nil)
+        #expect(try fixture.answered()?.status == 200)
+    }
+
+    @Test func passesOnEverythingWhileFaultsAreOn() throws {
+        let fixture = try Fixture()
+        _ = fixture.faults.update { $0.enabled = true }
+        try fixture.send("/healthz")
+        #expect(try fixture.forwarded() == "/healthz")
+    }
+
+    /// Hummingbird's connection handler closes an idle connection on quiesce, and a request taken
+    /// here is invisible to it: the event must wait until that request is answered.
+    @Test func holdsAQuiesceUntilItsRequestIsAnswered() throws {
+        let fixture = try Fixture()
+        try fixture.channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: nil, authority: "petrel", path: "/healthz")))
+        fixture.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(fixture.recorder.seen == 0)
+        try fixture.channel.writeInbound(HTTPRequestPart.end(nil))
+        #expect(try fixture.answered()?.status == 200)
+        #expect(fixture.recorder.seen == 1)
+        // With nothing in flight it passes at once.
+        fixture.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(fixture.recorder.seen == 2)
+    }
+
+    @Test func aClientGoneMidRequestLeavesNothingInFlight() throws {
+        let fixture = try Fixture()
+        try fixture.channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: nil, authority: "petrel", path: "/healthz")))
+        #expect(fixture.activeRequests() == "http_server_active_requests 1.0")
+        _ = try fixture.channel.finish()
+        #expect(fixture.activeRequests() == "http_server_active_requests 0.0")
+    }
+}
