@@ -122,17 +122,17 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
                 readiness: readiness, metrics: metrics, logger: logger)
         ]
 
-    // With tracing on, every request goes through the router, where its server span is opened.
-    let instantRoutes = Dictionary(
-        uniqueKeysWithValues: (configuration.tracingEnabled ? [] : info.instantRoutes + health.instantRoutes).map { ($0.path, $0) })
+    let instantRoutes = Dictionary(uniqueKeysWithValues: (info.instantRoutes + health.instantRoutes).map { ($0.path, $0) })
     let date = HTTPDate()
     let application = Application(
         router: router,
-        server: .http1(
-            configuration: .init(additionalChannelHandlers: [
-                // Made for each connection: it keeps that connection's state.
-                EventLoopResponder(routes: instantRoutes, telemetry: telemetry, faults: faults, date: date)
-            ])),
+        server: HTTPServerBuilder { responder in
+            PetrelHTTP1Channel(http1: HTTP1Channel(responder: responder)) {
+                // With tracing on, every request goes through the router, where its server span is opened.
+                configuration.tracingEnabled
+                    ? nil : EventLoopResponder(routes: instantRoutes, telemetry: telemetry, faults: faults, date: date)
+            }
+        },
         configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
         services: services,
         onServerRunning: { channel in

@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOEmbedded
-import NIOHTTPTypes
+import NIOHTTP1
 import Testing
 
 @testable import PetrelApp
@@ -132,7 +132,7 @@ struct InstantRouteTests {
 struct EventLoopResponderTests {
     /// Counts the quiesce events that get past the responder, as Hummingbird's connection handler would see them.
     final class QuiesceRecorder: ChannelInboundHandler {
-        typealias InboundIn = HTTPRequestPart
+        typealias InboundIn = HTTPServerRequestPart
         var seen = 0
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -165,27 +165,31 @@ struct EventLoopResponderTests {
             try channel.pipeline.syncOperations.addHandlers([responder, recorder])
         }
 
-        func send(_ path: String, method: HTTPRequest.Method = .get, _ fields: HTTPFields = [:]) throws {
-            try channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: method, scheme: nil, authority: "petrel", path: path, headerFields: fields)))
-            try channel.writeInbound(HTTPRequestPart.end(nil))
+        func send(_ path: String, method: HTTPMethod = .GET, version: HTTPVersion = .http1_1, _ headers: HTTPHeaders = [:]) throws {
+            try sendHead(path, method: method, version: version, headers)
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+
+        func sendHead(_ path: String, method: HTTPMethod = .GET, version: HTTPVersion = .http1_1, _ headers: HTTPHeaders = [:]) throws {
+            try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: version, method: method, uri: path, headers: headers)))
         }
 
         /// The request passed on to the router, if one was.
         func forwarded() throws -> String? {
-            guard let head = try channel.readInbound(as: HTTPRequestPart.self) else { return nil }
-            guard case .head(let request) = head, case .end = try channel.readInbound(as: HTTPRequestPart.self) else {
+            guard let head = try channel.readInbound(as: HTTPServerRequestPart.self) else { return nil }
+            guard case .head(let request) = head, case .end = try channel.readInbound(as: HTTPServerRequestPart.self) else {
                 throw TestFailure("expected a head and an end")
             }
-            return request.path
+            return request.uri
         }
 
         /// The response written here, if one was.
         func answered() throws -> (status: Int, requestID: String?)? {
-            guard case .head(let response) = try channel.readOutbound(as: HTTPResponsePart.self) else { return nil }
-            guard case .body = try channel.readOutbound(as: HTTPResponsePart.self),
-                case .end = try channel.readOutbound(as: HTTPResponsePart.self)
+            guard case .head(let response) = try channel.readOutbound(as: HTTPServerResponsePart.self) else { return nil }
+            guard case .body = try channel.readOutbound(as: HTTPServerResponsePart.self),
+                case .end = try channel.readOutbound(as: HTTPServerResponsePart.self)
             else { throw TestFailure("expected a body and an end") }
-            return (response.status.code, response.headerFields[.requestID])
+            return (Int(response.status.code), response.headers.first(name: "X-Request-ID"))
         }
 
         func activeRequests() -> String {
@@ -198,7 +202,7 @@ struct EventLoopResponderTests {
 
     @Test func answersAnInstantRouteWithTheCallersRequestID() throws {
         let fixture = try Fixture()
-        try fixture.send("/healthz", [.requestID: "abc-1", .connection: "Keep-Alive"])
+        try fixture.send("/healthz", ["X-Request-ID": "abc-1", "Connection": "Keep-Alive"])
         #expect(try fixture.forwarded() == nil)
         let answer = try #require(try fixture.answered())
         #expect(answer.status == 200)
@@ -206,22 +210,32 @@ struct EventLoopResponderTests {
         #expect(fixture.activeRequests() == "http_server_active_requests 0.0")
     }
 
+    /// The router sees repeated fields joined with ", ", which is not a valid id.
+    @Test func aRepeatedRequestIDIsReplacedAsTheRouterReplacesIt() throws {
+        let fixture = try Fixture()
+        try fixture.send("/healthz", ["X-Request-ID": "first", "X-Request-ID": "second"])
+        let answer = try #require(try fixture.answered())
+        #expect(answer.requestID?.count == 32)
+    }
+
     struct Request: Sendable, CustomTestStringConvertible {
         var path = "/healthz"
-        var method = HTTPRequest.Method.get
-        var fields: HTTPFields = [:]
-        var testDescription: String { "\(method) \(path) \(fields)" }
+        var method = HTTPMethod.GET
+        var version = HTTPVersion.http1_1
+        var headers: HTTPHeaders = [:]
+        var testDescription: String { "\(method) \(path) \(version) \(headers)" }
     }
 
     @Test(arguments: [
-        Request(path: "/healthz?verbose=1"), Request(method: .post), Request(method: .head),
-        Request(fields: [.contentLength: "0"]), Request(fields: [.transferEncoding: "chunked"]),
-        Request(fields: [.connection: "close"]), Request(fields: [.connection: "upgrade"]),
-        Request(path: "/healthz/"), Request(path: "/hits"),
+        Request(path: "/healthz?verbose=1"), Request(method: .POST), Request(method: .HEAD), Request(version: .http1_0),
+        Request(headers: ["Content-Length": "0"]), Request(headers: ["Transfer-Encoding": "chunked"]),
+        Request(headers: ["Connection": "close"]), Request(headers: ["Connection": "upgrade"]),
+        Request(headers: ["Connection": "keep-alive", "Connection": "close"]),
+        Request(path: "/healthz/"), Request(path: "/hits"), Request(path: "http://petrel/healthz"),
     ])
     func passesOnWhatItCannotAnswerExactly(_ request: Request) throws {
         let fixture = try Fixture()
-        try fixture.send(request.path, method: request.method, request.fields)
+        try fixture.send(request.path, method: request.method, version: request.version, request.headers)
         #expect(try fixture.forwarded() == request.path)
         #expect(try fixture.answered() == nil)
     }
@@ -234,10 +248,10 @@ struct EventLoopResponderTests {
         #expect(try fixture.forwarded() == "/healthz", "answering now would overtake /hits")
         // The router answers both.
         for _ in 0..<2 {
-            try fixture.channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
-            try fixture.channel.writeOutbound(HTTPResponsePart.end(nil))
+            try fixture.channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
+            try fixture.channel.writeOutbound(HTTPServerResponsePart.end(nil))
         }
-        while try fixture.channel.readOutbound(as: HTTPResponsePart.self) != nil {}
+        while try fixture.channel.readOutbound(as: HTTPServerResponsePart.self) != nil {}
         try fixture.send("/healthz")
         #expect(try fixture.forwarded() == nil)
         #expect(try fixture.answered()?.status == 200)
@@ -254,10 +268,10 @@ struct EventLoopResponderTests {
     /// here is invisible to it: the event must wait until that request is answered.
     @Test func holdsAQuiesceUntilItsRequestIsAnswered() throws {
         let fixture = try Fixture()
-        try fixture.channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: nil, authority: "petrel", path: "/healthz")))
+        try fixture.sendHead("/healthz")
         fixture.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         #expect(fixture.recorder.seen == 0)
-        try fixture.channel.writeInbound(HTTPRequestPart.end(nil))
+        try fixture.channel.writeInbound(HTTPServerRequestPart.end(nil))
         #expect(try fixture.answered()?.status == 200)
         #expect(fixture.recorder.seen == 1)
         // With nothing in flight it passes at once.
@@ -267,7 +281,7 @@ struct EventLoopResponderTests {
 
     @Test func aClientGoneMidRequestLeavesNothingInFlight() throws {
         let fixture = try Fixture()
-        try fixture.channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: nil, authority: "petrel", path: "/healthz")))
+        try fixture.sendHead("/healthz")
         #expect(fixture.activeRequests() == "http_server_active_requests 1.0")
         _ = try fixture.channel.finish()
         #expect(fixture.activeRequests() == "http_server_active_requests 0.0")

@@ -1,23 +1,25 @@
 import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
-/// Answers `InstantRoute`s on the connection's event loop, in the channel pipeline ahead of
-/// Hummingbird's async request handling, so those requests skip the hop into Swift concurrency
-/// and back (the async sequence, the task switch, the async writer): on `/hello` that is most of
+/// Answers `InstantRoute`s on the connection's event loop, in the channel pipeline right after
+/// the HTTP parser (see `PetrelHTTP1Channel`), so those requests skip the hop into Swift
+/// concurrency and back (the async sequence, the task switch, the async writer) and the
+/// conversion of every request and response to swift-http-types: on `/hello` that is most of
 /// the server's cost per request.
 ///
 /// It is a shortcut, not a second server. It takes only a request it can answer exactly as the
-/// router would: GET of an instant route's path with no query, no body and no `Connection`
-/// header but `keep-alive`, while fault injection is off and no earlier request of the connection is still with
-/// the router (answering then would put this response ahead of that one). Every other request
-/// passes through untouched. Each answer gets its request id by the same rules and is timed,
-/// counted and logged by the same `RequestTelemetry` as the router's.
+/// router would: an HTTP/1.1 GET of an instant route's path with no query, no body and no
+/// `Connection` header but `keep-alive`, while fault injection is off and no earlier request of
+/// the connection is still with the router (answering then would put this response ahead of
+/// that one). Every other request passes through untouched. Each answer gets its request id by
+/// the same rules and is timed, counted and logged by the same `RequestTelemetry` as the router's.
 final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private struct Accepted {
         let route: InstantRoute
@@ -35,8 +37,8 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     /// A request taken here whose end has not arrived yet.
     private var accepted: Accepted?
     /// A quiesce (graceful shutdown) that arrived while `accepted` was set: passed on once it is
-    /// answered, because the connection handler behind this one would close an idle connection
-    /// at once, and a request taken here is invisible to it.
+    /// answered, because Hummingbird's connection handler would close an idle connection at
+    /// once, and a request taken here is invisible to it.
     private var quiesceHeld = false
     private var needsFlush = false
 
@@ -56,8 +58,7 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             telemetry.started()
-            let requestID = head.headerFields[.requestID].flatMap(RequestIDMiddleware.validated) ?? RequestIDMiddleware.newID()
-            accepted = Accepted(route: route, requestID: requestID, start: .now)
+            accepted = Accepted(route: route, requestID: Self.requestID(head.headers), start: .now)
         case .body:
             // A request taken here declared no body (see `instantRoute(for:)`), so this is the router's.
             context.fireChannelRead(data)
@@ -99,27 +100,35 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    private func instantRoute(for head: HTTPRequest) -> InstantRoute? {
-        guard head.method == .get, let path = head.path, let route = routes[path] else { return nil }
-        let fields = head.headerFields
-        guard fields[.contentLength] == nil, fields[.transferEncoding] == nil, !faults.isEnabled else { return nil }
+    private func instantRoute(for head: HTTPRequestHead) -> InstantRoute? {
+        guard head.method == .GET, head.version == .http1_1, let route = routes[head.uri] else { return nil }
+        let headers = head.headers
+        guard !headers.contains(name: "content-length"), !headers.contains(name: "transfer-encoding"), !faults.isEnabled
+        else { return nil }
         // Hummingbird closes after a response when asked to; that stays its job.
-        if let connection = fields[.connection], !Self.isKeepAlive(connection) { return nil }
+        let connection = headers["connection"]
+        guard connection.isEmpty || (connection.count == 1 && connection[0].lowercased() == "keep-alive") else { return nil }
         return route
     }
 
-    private static func isKeepAlive(_ connection: String) -> Bool {
-        connection.utf8.count == 10 && connection.lowercased() == "keep-alive"
+    /// As `RequestIDMiddleware` decides: swift-http-types joins repeated fields with ", ", which
+    /// no valid id contains, so more than one is as good as none.
+    private static func requestID(_ headers: HTTPHeaders) -> String {
+        let given = headers["x-request-id"]
+        return (given.count == 1 ? RequestIDMiddleware.validated(given[0]) : nil) ?? RequestIDMiddleware.newID()
     }
 
     private func answer(_ accepted: Accepted, context: ChannelHandlerContext) {
         let response = accepted.route.respond(accepted.requestID)
-        var headers = response.headers
-        headers[.contentLength] = String(response.body.readableBytes)
-        headers[.requestID] = accepted.requestID
-        headers[.date] = date.current
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: response.status, headerFields: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(response.body)), promise: nil)
+        // Converted as Hummingbird's responses are, and the fields it adds in the order it adds
+        // them, so the header names, order and values are the router's.
+        var headers = HTTPHeaders(response.headers)
+        headers.add(name: HTTPField.Name.contentLength.rawName, value: String(response.body.readableBytes))
+        headers.add(name: HTTPField.Name.requestID.rawName, value: accepted.requestID)
+        headers.add(name: HTTPField.Name.date.rawName, value: date.current)
+        let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status.code), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
         telemetry.finished(
