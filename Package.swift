@@ -136,6 +136,7 @@ let package = Package(
                 // The live tests run the real executable; depending on it makes `swift test` build it.
                 "petrel",
                 "TestSupport",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -11,21 +11,16 @@ import NIOHTTPTypesHTTP1
 ///
 /// It is a shortcut, not a second server. It takes only a request it can answer exactly as the
 /// router would: an HTTP/1.1 GET of an instant route's path with no query, no body and no
-/// `Connection` header but `keep-alive`, while fault injection is off and no earlier request of
-/// the connection is still with the router (answering then would put this response ahead of
-/// that one). Every other request passes through untouched. Each answer gets its request id by
-/// the same rules and is timed, counted and logged by the same `RequestTelemetry` as the router's.
+/// `Connection` header but `keep-alive`, while fault injection is off, the socket takes more
+/// output, and no earlier request of the connection is still with the router (answering then
+/// would put this response ahead of that one). Every other request passes through untouched.
+/// Each answer gets its request id by the same rules and is timed, counted and logged by the
+/// same `RequestTelemetry` as the router's.
 final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
-
-    private struct Accepted {
-        let route: InstantRoute
-        let requestID: String
-        let start: ContinuousClock.Instant
-    }
 
     private let routes: [String: InstantRoute]
     private let telemetry: RequestTelemetry
@@ -34,11 +29,15 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Requests passed to the router whose response has not been written yet.
     private var withRouter = 0
-    /// A request taken here whose end has not arrived yet.
-    private var accepted: Accepted?
-    /// A quiesce (graceful shutdown) that arrived while `accepted` was set: passed on once it is
-    /// answered, because Hummingbird's connection handler would close an idle connection at
-    /// once, and a request taken here is invisible to it.
+    /// Set once the router has a request that asked for `Connection: close`, or the server is
+    /// shutting down: Hummingbird then decides which later requests get an answer, if any.
+    private var routerOnly = false
+    /// The parser's end of a request answered here at its head (a GET without a body ends there).
+    private var endToSkip = false
+    /// Answers handed to NIO that the socket has not taken yet.
+    private var unwritten = 0
+    /// A quiesce (graceful shutdown) held until `unwritten` is 0: Hummingbird's connection
+    /// handler closes a connection it thinks idle at once, which would drop those answers.
     private var quiesceHeld = false
     private var needsFlush = false
 
@@ -52,23 +51,23 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            guard withRouter == 0, let route = instantRoute(for: head) else {
+            if let route = instantRoute(for: head, context: context) {
+                endToSkip = true
+                answer(head, route, context: context)
+            } else {
                 withRouter += 1
+                if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { routerOnly = true }
                 context.fireChannelRead(data)
-                return
             }
-            telemetry.started()
-            accepted = Accepted(route: route, requestID: Self.requestID(head.headers), start: .now)
         case .body:
-            // A request taken here declared no body (see `instantRoute(for:)`), so this is the router's.
+            // A request answered here declared no body (see `instantRoute(for:)`), so this is the router's.
             context.fireChannelRead(data)
         case .end:
-            guard let accepted else {
+            if endToSkip {
+                endToSkip = false
+            } else {
                 context.fireChannelRead(data)
-                return
             }
-            self.accepted = nil
-            answer(accepted, context: context)
         }
     }
 
@@ -85,60 +84,67 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, accepted != nil {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // From now on Hummingbird decides which requests still get an answer.
+        routerOnly = true
+        if unwritten > 0 {
             quiesceHeld = true
         } else {
             context.fireUserInboundEventTriggered(event)
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if accepted != nil {
-            accepted = nil
-            telemetry.abandoned()
-        }
-        context.fireChannelInactive()
-    }
-
-    private func instantRoute(for head: HTTPRequestHead) -> InstantRoute? {
+    private func instantRoute(for head: HTTPRequestHead, context: ChannelHandlerContext) -> InstantRoute? {
         guard head.method == .GET, head.version == .http1_1, let route = routes[head.uri] else { return nil }
+        // A client that does not read its answers gets the router's backpressure.
+        guard withRouter == 0, !routerOnly, context.channel.isWritable, !faults.isEnabled else { return nil }
         let headers = head.headers
-        guard !headers.contains(name: "content-length"), !headers.contains(name: "transfer-encoding"), !faults.isEnabled
-        else { return nil }
+        guard !headers.contains(name: "content-length"), !headers.contains(name: "transfer-encoding") else { return nil }
         // Hummingbird closes after a response when asked to; that stays its job.
         let connection = headers["connection"]
         guard connection.isEmpty || (connection.count == 1 && connection[0].lowercased() == "keep-alive") else { return nil }
         return route
     }
 
-    /// As `RequestIDMiddleware` decides: swift-http-types joins repeated fields with ", ", which
-    /// no valid id contains, so more than one is as good as none.
+    /// As `RequestIDMiddleware` decides on the router's swift-http-types fields, which trim
+    /// surrounding whitespace and join repeated fields with ", " (no valid id contains that).
     private static func requestID(_ headers: HTTPHeaders) -> String {
         let given = headers["x-request-id"]
-        return (given.count == 1 ? RequestIDMiddleware.validated(given[0]) : nil) ?? RequestIDMiddleware.newID()
+        let value = given.count == 1 ? HTTPField(name: .requestID, value: given[0]).value : nil
+        return value.flatMap(RequestIDMiddleware.validated) ?? RequestIDMiddleware.newID()
     }
 
-    private func answer(_ accepted: Accepted, context: ChannelHandlerContext) {
-        let response = accepted.route.respond(accepted.requestID)
+    private func answer(_ request: HTTPRequestHead, _ route: InstantRoute, context: ChannelHandlerContext) {
+        let start = ContinuousClock.now
+        telemetry.started()
+        let requestID = Self.requestID(request.headers)
+        let response = route.respond(requestID)
         // Converted as Hummingbird's responses are, and the fields it adds in the order it adds
         // them, so the header names, order and values are the router's.
         var headers = HTTPHeaders(response.headers)
         headers.add(name: HTTPField.Name.contentLength.rawName, value: String(response.body.readableBytes))
-        headers.add(name: HTTPField.Name.requestID.rawName, value: accepted.requestID)
+        headers.add(name: HTTPField.Name.requestID.rawName, value: requestID)
         headers.add(name: HTTPField.Name.date.rawName, value: date.current)
         let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status.code), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
-        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        unwritten += 1
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            self.unwritten -= 1
+            if self.unwritten == 0, self.quiesceHeld {
+                self.quiesceHeld = false
+                context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+        }
+        context.write(wrapOutboundOut(.end(nil)), promise: written)
         needsFlush = true
         telemetry.finished(
-            method: .get, path: accepted.route.path, route: accepted.route.path, status: response.status.code,
-            duration: .now - accepted.start, requestID: accepted.requestID)
-        if quiesceHeld {
-            quiesceHeld = false
-            flushIfNeeded(context: context)
-            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        }
+            method: .get, path: route.path, route: route.path, status: response.status.code, duration: .now - start,
+            requestID: requestID)
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {

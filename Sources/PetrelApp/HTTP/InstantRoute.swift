@@ -1,9 +1,10 @@
 import Hummingbird
 
 /// A GET route answered from memory: no request body, no query, no backend, no `await`. These are
-/// the probes and the plain greeting, the requests a service receives most. Each is served twice
-/// over from one definition: by the router like every route, and straight from the connection's
-/// event loop by `EventLoopResponder`, which saves the hop into Swift concurrency and back.
+/// the probes and the plain greeting: cheap to answer, so what the server around them costs is
+/// most of what they cost. Each is served twice over from one definition: by the router like every
+/// route, and straight from the connection's event loop by `EventLoopResponder`, which saves the
+/// hop into Swift concurrency and back.
 struct InstantRoute: Sendable {
     let path: String
     let respond: @Sendable (_ requestID: String) -> InstantResponse

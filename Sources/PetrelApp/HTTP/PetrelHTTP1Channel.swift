@@ -6,6 +6,9 @@ import NIOHTTPTypesHTTP1
 /// Hummingbird's HTTP/1.1 channel with an `EventLoopResponder` right after the HTTP parser,
 /// ahead of the conversion to swift-http-types. (`HTTP1Channel`'s own extra handlers go after
 /// that conversion, where the responder would pay for it on every request it answers.)
+///
+/// Hummingbird's idle timeout stays off (`HTTP1Channel`'s default): its connection handler does
+/// not see the requests answered here and would count a connection busy with them as idle.
 struct PetrelHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 

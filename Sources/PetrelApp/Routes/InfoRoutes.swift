@@ -17,22 +17,24 @@ struct InfoRoutes {
 
     /// `/hello` without a name: the same greeting every time, so also answered from the event loop
     /// (see `InstantRoute`). With `?name=` it is the router's.
-    var instantRoutes: [InstantRoute] {
+    var instantRoutes: [InstantRoute] { [plainGreeting] }
+
+    private var plainGreeting: InstantRoute {
         let greeting = Self.greeting(to: nil, configuration.identity).instantResponse()
-        return [InstantRoute(path: "/hello") { _ in greeting }]
+        return InstantRoute(path: "/hello") { _ in greeting }
     }
 
     func add(to router: Router<PetrelRequestContext>) {
         let identity = configuration.identity
-        let greeting = Self.greeting(to: nil, identity)
         router.get("/") { _, _ in
             ServiceInfo(
                 name: "petrel", version: BuildInfo.current.version, environment: configuration.environment.rawValue,
                 uptime_seconds: readiness.uptime.seconds.rounded(toPlaces: 3),
                 pod: identity.pod, node: identity.node, namespace: identity.namespace)
         }
-        router.get("/hello") { request, _ in
-            guard let name = try request.uri.formDecodedQuery()["name"] else { return greeting.response() }
+        let plain = plainGreeting
+        router.get("/hello") { request, context in
+            guard let name = try request.uri.formDecodedQuery()["name"] else { return plain.respond(context.requestID).response }
             return Self.greeting(to: try Self.validatedName(name), identity).response()
         }
         router.get("/version") { _, _ in BuildInfo.current }

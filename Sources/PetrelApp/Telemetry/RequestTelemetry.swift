@@ -23,11 +23,6 @@ final class RequestTelemetry: Sendable {
         metrics.activeRequests.increment()
     }
 
-    /// A request that was started but will never be answered: its client went away.
-    func abandoned() {
-        metrics.activeRequests.decrement()
-    }
-
     func finished(
         method: HTTPRequest.Method, path: String, route: String, status: Int, duration: Duration, requestID: String
     ) {
