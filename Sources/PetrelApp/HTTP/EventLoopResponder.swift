@@ -34,11 +34,6 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var routerOnly = false
     /// The parser's end of a request answered here at its head (a GET without a body ends there).
     private var endToSkip = false
-    /// Answers handed to NIO that the socket has not taken yet.
-    private var unwritten = 0
-    /// A quiesce (graceful shutdown) held until `unwritten` is 0: Hummingbird's connection
-    /// handler closes a connection it thinks idle at once, which would drop those answers.
-    private var quiesceHeld = false
     private var needsFlush = false
 
     init(routes: [String: InstantRoute], telemetry: RequestTelemetry, faults: FaultInjector, date: HTTPDate) {
@@ -90,12 +85,26 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // From now on Hummingbird decides which requests still get an answer.
         routerOnly = true
-        if unwritten > 0 {
-            quiesceHeld = true
-        } else {
-            context.fireUserInboundEventTriggered(event)
+        passQuiesceOnceWritten(context: context)
+    }
+
+    /// Hummingbird's connection handler closes a connection it thinks idle at once, and answers
+    /// given here are invisible to it: closing would discard those NIO still holds because the
+    /// socket was full. So the quiesce waits until NIO holds nothing. Checked on a timer rather
+    /// than by a promise on every answer, which would cost each request a future for what only
+    /// a shutdown with a slow reader needs.
+    private func passQuiesceOnceWritten(context: ChannelHandlerContext) {
+        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        guard buffered > 0, context.channel.isActive else {
+            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            return
+        }
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.writtenCheckInterval) {
+            self.passQuiesceOnceWritten(context: context)
         }
     }
+
+    private static let writtenCheckInterval = TimeAmount.milliseconds(10)
 
     private func instantRoute(for head: HTTPRequestHead, context: ChannelHandlerContext) -> InstantRoute? {
         guard head.method == .GET, head.version == .http1_1, let route = routes[head.uri] else { return nil }
@@ -131,16 +140,7 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status.code), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
-        let written = context.eventLoop.makePromise(of: Void.self)
-        unwritten += 1
-        written.futureResult.assumeIsolated().whenComplete { _ in
-            self.unwritten -= 1
-            if self.unwritten == 0, self.quiesceHeld {
-                self.quiesceHeld = false
-                context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-            }
-        }
-        context.write(wrapOutboundOut(.end(nil)), promise: written)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
         telemetry.finished(
             method: .get, path: route.path, route: route.path, status: response.status.code, duration: .now - start,
