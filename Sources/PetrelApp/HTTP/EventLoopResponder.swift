@@ -46,12 +46,13 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if let route = instantRoute(for: head, context: context) {
+            let connection = head.headers[canonicalForm: "connection"]
+            if let route = instantRoute(for: head, connection: connection, context: context) {
                 endToSkip = true
                 answer(head, route, context: context)
             } else {
                 withRouter += 1
-                if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { routerOnly = true }
+                if connection.contains(where: { $0.lowercased() == "close" }) { routerOnly = true }
                 context.fireChannelRead(data)
             }
         case .body:
@@ -67,7 +68,11 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        flushIfNeeded(context: context)
+        // One flush for the answers to everything this read brought (pipelined requests).
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
         context.fireChannelReadComplete()
     }
 
@@ -106,14 +111,15 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     private static let writtenCheckInterval = TimeAmount.milliseconds(10)
 
-    private func instantRoute(for head: HTTPRequestHead, context: ChannelHandlerContext) -> InstantRoute? {
+    /// `connection`: the request's `Connection` tokens.
+    private func instantRoute(
+        for head: HTTPRequestHead, connection: [Substring], context: ChannelHandlerContext
+    ) -> InstantRoute? {
         guard head.method == .GET, head.version == .http1_1, let route = routes[head.uri] else { return nil }
         // A client that does not read its answers gets the router's backpressure.
         guard withRouter == 0, !routerOnly, context.channel.isWritable, !faults.isEnabled else { return nil }
-        let headers = head.headers
-        guard !headers.contains(name: "content-length"), !headers.contains(name: "transfer-encoding") else { return nil }
+        guard !head.headers.contains(name: "content-length"), !head.headers.contains(name: "transfer-encoding") else { return nil }
         // Hummingbird closes after a response when asked to; that stays its job.
-        let connection = headers["connection"]
         guard connection.isEmpty || (connection.count == 1 && connection[0].lowercased() == "keep-alive") else { return nil }
         return route
     }
@@ -147,9 +153,4 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
             requestID: requestID)
     }
 
-    private func flushIfNeeded(context: ChannelHandlerContext) {
-        guard needsFlush else { return }
-        needsFlush = false
-        context.flush()
-    }
 }

@@ -13,7 +13,7 @@ struct InstantRoute: Sendable {
 /// A complete response, ready to write without an encoder or a body stream.
 struct InstantResponse {
     let status: HTTPResponse.Status
-    /// Everything but `Content-Length` and `X-Request-ID`, which the server that answers adds.
+    /// Everything but `Content-Length`, `X-Request-ID` and `Date`, which the server that answers adds.
     let headers: HTTPFields
     let body: ByteBuffer
 
