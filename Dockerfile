@@ -6,7 +6,7 @@
 # Builder and runtime share the Ubuntu release (noble), so the binary's libc matches.
 # swift-tools-version 6.2 (Package.swift) needs a 6.2+ toolchain; CI and development use 6.3.
 FROM swift:6.3-noble AS build
-# GRDB links the system SQLite.
+# GRDB's SQLite: scripts/build-release.sh links its static archive into the binary.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libsqlite3-dev \
@@ -40,12 +40,12 @@ LABEL org.opencontainers.image.title="petrel" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${GIT_COMMIT}" \
       org.opencontainers.image.created="${BUILD_DATE}"
-# Only what the binary needs: TLS roots, zone data, SQLite (the default stores). Versions are not
+# Only what the binary needs: TLS roots and zone data (SQLite and libstdc++ are linked in). Versions are not
 # pinned: the base image tag fixes the release, and a rebuild should pick up security updates.
 # noble ships user "ubuntu" as UID/GID 1000; replace it with "petrel" on the same numbers.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata libsqlite3-0 \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && if id ubuntu >/dev/null 2>&1; then userdel --remove ubuntu; fi \
  && groupadd --gid 1000 petrel \

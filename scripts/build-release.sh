@@ -12,6 +12,9 @@
 #   are mapped, instead of every page the kernel faults around in the shared libraries;
 # - no symbol is exported (the toolchain's static link exports every one, which makes ld.so
 #   read a large dynamic symbol table at start), and relative relocations are packed (DT_RELR);
+# - libstdc++ and SQLite are linked in from their static archives too, for the same reason: as
+#   shared libraries they were 2.7 MiB resident (fault-around maps nearly all of both), linked
+#   in only the functions Petrel calls are, and the order file places them;
 # - every function gets its own section, and scripts/link/petrel.order puts the functions a
 #   running Petrel executes next to each other, so the kernel's 64 KiB fault-around maps code
 #   Petrel uses rather than its neighbours. scripts/link/text-layout.ld does the same for the
@@ -37,6 +40,18 @@ flags=(
   -Xlinker "--symbol-ordering-file=$LINK/petrel.order" -Xlinker --no-warn-symbol-ordering
   -Xlinker -T -Xlinker "$LINK/text-layout.ld"
 )
+# The toolchain's static-stdlib-args.lnk asks for -lstdc++ and GRDB's module map for -lsqlite3,
+# and the linker takes a shared library over an archive. A linker script named like the shared
+# library, in a directory searched first, hands it the archive instead.
+static_archives="$REPO_ROOT/.build/shipped-archives"
+mkdir -p "$static_archives"
+for library in libstdc++ libsqlite3; do
+  archive="$(clang -print-file-name="$library.a")"
+  [ -f "$archive" ] || { printf 'error: %s.a not found: install libstdc++-dev (or libstdc++-*-dev) and libsqlite3-dev\n' "$library" >&2; exit 1; }
+  printf 'INPUT(%s)\n' "$archive" >"$static_archives/$library.so"
+done
+flags+=(-Xswiftc "-L$static_archives")
+
 # /version and petrel_build_info (Sources/PetrelBuildInfo); unset ones keep their defaults.
 [ -z "${VERSION:-}" ] || flags+=(-Xcc "-DPETREL_VERSION=\"$VERSION\"")
 [ -z "${GIT_COMMIT:-}" ] || flags+=(-Xcc "-DPETREL_GIT_COMMIT=\"$GIT_COMMIT\"")
@@ -46,6 +61,15 @@ for product in "${products[@]}"; do
   swift build "${flags[@]}" --product "$product" >&2
 done
 bin="$(swift build "${configuration[@]}" --show-bin-path)"
+
+# SwiftPM does not relink a product whose objects are unchanged when only a library search path
+# changed, so a binary linked before the archives above were in place can survive a rebuild.
+for product in "${products[@]}"; do
+  if shared="$(readelf -d "$bin/$product" | grep -oE 'lib(stdc\+\+|sqlite3)\.so[.0-9]*')"; then
+    printf 'error: %s still needs %s from an earlier link; delete it and run this script again\n' "$bin/$product" "${shared//$'\n'/ }" >&2
+    exit 1
+  fi
+done
 
 # How much of the order file this build still has: names change when code or dependencies do.
 if printf '%s\n' "${products[@]}" | grep -qx petrel; then

@@ -7,7 +7,7 @@
 #
 # The Dockerfile's build stage needs the swift:6.x image, which cannot be pulled here; the
 # release workflow builds and pushes the real image. This check assembles an equivalent
-# runtime (Debian bookworm minbase + ca-certificates, tzdata, libsqlite3-0, plus the Swift
+# runtime (Debian bookworm minbase + ca-certificates and tzdata, plus the Swift
 # runtime libraries the host binary links, when it was not built with --static-swift-stdlib).
 #
 # usage: PETREL_BIN=.build/release/petrel scripts/check-image.sh
@@ -33,23 +33,26 @@ runtime = "runc"
 CONF
 export CONTAINERS_CONF="$CACHE/containers.conf"
 
-# 1. Base image, built once and cached: debootstrap is the slow part (about a minute).
-BASE=localhost/petrel-check-base:bookworm
+# 1. Base image, built once and cached: debootstrap is the slow part (about a minute). Its tag
+#    and cache file name the package list, so a change to the list builds a new base.
+BASE_PACKAGES=ca-certificates,tzdata
+BASE_ID="bookworm-$(printf '%s' "$BASE_PACKAGES" | sha256sum | cut -c1-8)"
+BASE="localhost/petrel-check-base:$BASE_ID"
 if ! podman image exists "$BASE"; then
-  if [ ! -f "$CACHE/base.tar" ]; then
+  if [ ! -f "$CACHE/$BASE_ID.tar" ]; then
     log "debootstrap bookworm minbase (cached in $CACHE)"
     rm -rf "$CACHE/rootfs"
-    debootstrap --variant=minbase --include=ca-certificates,tzdata,libsqlite3-0 \
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" \
       bookworm "$CACHE/rootfs" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 \
       || die "debootstrap failed, see $CACHE/debootstrap.log"
     rm -rf "$CACHE/rootfs/var/cache/apt/archives/"*.deb "$CACHE/rootfs/var/lib/apt/lists/"*
     # The image's user and its only writable directory (the Dockerfile does the same).
     chroot "$CACHE/rootfs" sh -c 'groupadd -g 1000 petrel && useradd -u 1000 -g 1000 -d /data -M -s /usr/sbin/nologin petrel'
     install -d -o 1000 -g 1000 -m 0750 "$CACHE/rootfs/data"
-    tar -C "$CACHE/rootfs" -cf "$CACHE/base.tar.tmp" . && mv "$CACHE/base.tar.tmp" "$CACHE/base.tar"
+    tar -C "$CACHE/rootfs" -cf "$CACHE/$BASE_ID.tar.tmp" . && mv "$CACHE/$BASE_ID.tar.tmp" "$CACHE/$BASE_ID.tar"
     rm -rf "$CACHE/rootfs"
   fi
-  podman import --quiet "$CACHE/base.tar" "$BASE" >/dev/null
+  podman import --quiet "$CACHE/$BASE_ID.tar" "$BASE" >/dev/null
 fi
 
 WORK="$(mktemp -d)"
@@ -63,7 +66,7 @@ cleanup() {
 trap cleanup EXIT
 
 # 2. Runtime image: the binary plus exactly the shared libraries ldd lists. The base already has
-#    the system ones (libc, libstdc++, libsqlite3): they must be the very files the binary was
+#    the system ones (libc, libm, libz): they must be the very files the binary was
 #    linked against (host and base are both bookworm), else the check would prove nothing. The
 #    rest (the Swift runtime under /opt/swift, for a build without --static-swift-stdlib) is copied.
 if ldd "$PETREL_BIN" | grep -q 'not found'; then
