@@ -40,7 +40,9 @@ LABEL org.opencontainers.image.title="petrel" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${GIT_COMMIT}" \
       org.opencontainers.image.created="${BUILD_DATE}"
-# Only what the binary needs: TLS roots and zone data (SQLite and libstdc++ are linked in). Versions are not
+# Only what the binary needs: TLS roots and zone data. SQLite and libstdc++ are linked into the
+# binary from the build stage's packages, so their fixes arrive with a rebuild of that stage (its
+# apt layer is cached), and an image scanner does not see them. Versions are not
 # pinned: the base image tag fixes the release, and a rebuild should pick up security updates.
 # noble ships user "ubuntu" as UID/GID 1000; replace it with "petrel" on the same numbers.
 # hadolint ignore=DL3008

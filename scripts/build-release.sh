@@ -13,7 +13,7 @@
 # - no symbol is exported (the toolchain's static link exports every one, which makes ld.so
 #   read a large dynamic symbol table at start), and relative relocations are packed (DT_RELR);
 # - libstdc++ and SQLite are linked in from their static archives too, for the same reason: as
-#   shared libraries they were 2.7 MiB resident (fault-around maps nearly all of both), linked
+#   shared libraries they were 2.8 MiB resident (fault-around maps nearly all of both), linked
 #   in only the functions Petrel calls are, and the order file places them;
 # - every function gets its own section, and scripts/link/petrel.order puts the functions a
 #   running Petrel executes next to each other, so the kernel's 64 KiB fault-around maps code
@@ -45,10 +45,11 @@ flags=(
 # library, in a directory searched first, hands it the archive instead.
 static_archives="$REPO_ROOT/.build/shipped-archives"
 mkdir -p "$static_archives"
+command -v clang >/dev/null || { echo 'error: clang not found: it comes with the Swift toolchain; put its bin directory on PATH' >&2; exit 1; }
 for library in libstdc++ libsqlite3; do
   archive="$(clang -print-file-name="$library.a")"
-  [ -f "$archive" ] || { printf 'error: %s.a not found: install libstdc++-dev (or libstdc++-*-dev) and libsqlite3-dev\n' "$library" >&2; exit 1; }
-  printf 'INPUT(%s)\n' "$archive" >"$static_archives/$library.so"
+  [ -f "$archive" ] || { printf 'error: %s.a not found: install libstdc++-<gcc version>-dev and libsqlite3-dev\n' "$library" >&2; exit 1; }
+  printf 'INPUT("%s")\n' "$archive" >"$static_archives/$library.so"
 done
 flags+=(-Xswiftc "-L$static_archives")
 
@@ -65,7 +66,8 @@ bin="$(swift build "${configuration[@]}" --show-bin-path)"
 # SwiftPM does not relink a product whose objects are unchanged when only a library search path
 # changed, so a binary linked before the archives above were in place can survive a rebuild.
 for product in "${products[@]}"; do
-  if shared="$(readelf -d "$bin/$product" | grep -oE 'lib(stdc\+\+|sqlite3)\.so[.0-9]*')"; then
+  dynamic="$(readelf -d "$bin/$product")" || { echo "error: readelf cannot read $bin/$product" >&2; exit 1; }
+  if shared="$(grep -oE 'lib(stdc\+\+|sqlite3)\.so[.0-9]*' <<<"$dynamic")"; then
     printf 'error: %s still needs %s from an earlier link; delete it and run this script again\n' "$bin/$product" "${shared//$'\n'/ }" >&2
     exit 1
   fi

@@ -66,7 +66,7 @@ cleanup() {
 trap cleanup EXIT
 
 # 2. Runtime image: the binary plus exactly the shared libraries ldd lists. The base already has
-#    the system ones (libc, libm, libz): they must be the very files the binary was
+#    the system ones (libc, libm, libz, libgcc_s): they must be the very files the binary was
 #    linked against (host and base are both bookworm), else the check would prove nothing. The
 #    rest (the Swift runtime under /opt/swift, for a build without --static-swift-stdlib) is copied.
 if ldd "$PETREL_BIN" | grep -q 'not found'; then

@@ -8,6 +8,14 @@ ensure_apt prometheus curl
 ensure_pip openapi-spec-validator==0.7.1
 # schemathesis pins a newer `packaging` than checkov accepts: it gets a venv of its own.
 TOOLS_VENV="$REPO_ROOT/.venv-schemathesis" ensure_pip schemathesis==4.32.5
+# petrel's main thread is parked, not a run loop (Sources/petrel/main.swift): work sent to the
+# main actor or the main dispatch queue would never run. (GRDB's ValueObservation delivers on the
+# main queue unless told otherwise.)
+if main_thread_users=$(grep -rnE '@MainActor|MainActor\.|DispatchQueue\.main|ValueObservation' Sources); then
+  printf '%s\n' "$main_thread_users" >&2
+  die "Sources use the main actor or the main queue, which petrel's parked main thread never drains"
+fi
+log "no use of the main actor or the main queue in Sources"
 bin="${PETREL_BIN:-.build/debug/petrel}"
 [ -x "$bin" ] || die "no petrel binary at $bin: build it first (swift build)"
 

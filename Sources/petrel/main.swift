@@ -11,8 +11,10 @@ import Musl
 import Darwin
 #endif
 
-/// Prints to standard error (the C `stderr` global is not concurrency-safe in Swift 6).
+/// Prints to standard error (the C `stderr` global is not concurrency-safe in Swift 6), after
+/// writing out any log lines still buffered.
 func fail(_ message: String, status: Int32 = 2) -> Never {
+    LogWriter.standardOutput.flush()
     let line = Array("petrel: \(message)\n".utf8)
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     exit(status)
@@ -20,13 +22,15 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
 
 /// Reads the configuration, runs the service until it stops, and exits with its status.
 func serve() async -> Never {
+    let dotEnv: EnvironmentVariablesProvider
+    do {
+        dotEnv = try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true)
+    } catch {
+        fail("cannot read ./.env: \(error); fix or remove it (every setting can come from the environment instead)")
+    }
+    let reader = ConfigReader(providers: [CommandLineArgumentsProvider(), EnvironmentVariablesProvider(), dotEnv])
     var app: PetrelApplication
     do {
-        let reader = ConfigReader(providers: [
-            CommandLineArgumentsProvider(),
-            EnvironmentVariablesProvider(),
-            try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
-        ])
         let configuration = try PetrelConfiguration(reader: reader)
         app = try await buildApplication(configuration: configuration)
         app.telemetryServices = try TraceExport.bootstrap(configuration, logger: app.logger).map { [$0] } ?? []
@@ -60,9 +64,10 @@ if let unknown = arguments.first(where: { $0.hasPrefix("-") && !knownFlags.conta
 }
 
 // A synchronous main that parks its thread, rather than an async one: Swift's async main hands
-// the main thread to `dispatch_main`, which ends it with `pthread_exit`, and unwinding that
-// thread's stack reads the binary's unwind tables (`.eh_frame_hdr`, `.eh_frame`) and loads
-// libgcc_s: 0.9 MiB resident for the life of the process (docs/architecture.md, "Memory").
-// Nothing in Petrel or its packages runs on the main actor, which this main thread never drains.
+// the main thread to `dispatch_main`, which calls `pthread_exit` on it, and unwinding that
+// thread's stack reads the binary's unwind tables (`.eh_frame_hdr`, `.eh_frame`) and runs
+// libgcc_s's unwinder: 0.9 MiB resident for the life of the process (docs/architecture.md,
+// "Memory"). Nothing Petrel runs may then wait for the main actor or the main dispatch queue,
+// which nothing drains: scripts/check-service.sh rejects both in Sources.
 Task.detached { await serve() }
 while true { pause() }

@@ -127,6 +127,18 @@ struct LiveProcessTests {
         #expect(petrel.lines.isEmpty, "nothing started")
     }
 
+    @Test func unreadableDotEnvExitsTwoNamingIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-dotenv-\(UUID().uuidString)")
+        // A directory where the file should be: reading it fails whoever the test runs as.
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".env"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let petrel = try PetrelProcess(workingDirectory: directory)
+        #expect(try await petrel.waitForExit().status == 2)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(petrel.errorOutput.contains("petrel: cannot read ./.env: "), "\(petrel.errorOutput)")
+        #expect(petrel.lines.isEmpty, "nothing started")
+    }
+
     @Test func unknownFlagExitsTwo() async throws {
         let petrel = try PetrelProcess(arguments: ["--http-prot", "1"])
         #expect(try await petrel.waitForExit().status == 2)

@@ -19,8 +19,9 @@ final class PetrelProcess: Sendable {
         var lines: [String] = []
     }
 
-    /// Starts petrel with `environment` on top of test defaults (port 0, loopback, short drain).
-    init(_ environment: [String: String] = [:], arguments: [String] = []) throws {
+    /// Starts petrel with `environment` on top of test defaults (port 0, loopback, short drain),
+    /// in `workingDirectory` (where it looks for `.env`), the temporary directory by default.
+    init(_ environment: [String: String] = [:], arguments: [String] = [], workingDirectory: URL? = nil) throws {
         process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -31,7 +32,7 @@ final class PetrelProcess: Sendable {
         ]
         settings.merge(environment) { _, new in new }
         process.environment = settings
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        process.currentDirectoryURL = workingDirectory ?? FileManager.default.temporaryDirectory
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
