@@ -13,8 +13,8 @@
 # - no symbol is exported (the toolchain's static link exports every one, which makes ld.so
 #   read a large dynamic symbol table at start), and relative relocations are packed (DT_RELR);
 # - libstdc++ and SQLite are linked in from their static archives too, for the same reason: as
-#   shared libraries they were 2.8 MiB resident (fault-around maps nearly all of both), linked
-#   in only the functions Petrel calls are, and the order file places them;
+#   shared libraries they were 2.8 MiB resident (fault-around maps nearly all of both); linked
+#   in, the order file places the functions Petrel calls with its other hot code;
 # - every function gets its own section, and scripts/link/petrel.order puts the functions a
 #   running Petrel executes next to each other, so the kernel's 64 KiB fault-around maps code
 #   Petrel uses rather than its neighbours. scripts/link/text-layout.ld does the same for the

@@ -41,15 +41,15 @@ func serve() async -> Never {
     }
     // Library metrics recorded through swift-metrics land in the same registry /metrics serves.
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: app.metrics.registry))
+    var status: Int32 = 0
     do {
         try await app.run()
-        LogWriter.standardOutput.flush()
-        exit(0)
     } catch {
         app.logger.critical("stopped with an error", metadata: ["error": "\(error)"])
-        LogWriter.standardOutput.flush()
-        exit(1)
+        status = 1
     }
+    LogWriter.standardOutput.flush()
+    exit(status)
 }
 
 // Only reads configuration and runs the service: everything else lives in PetrelApp.

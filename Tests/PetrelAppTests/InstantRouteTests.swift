@@ -151,24 +151,20 @@ struct EventLoopResponderTests {
         let recorder = QuiesceRecorder()
         let metrics = PetrelMetrics(version: "test", environment: "test", pod: "", node: "")
         let faults = FaultInjector(errorRate: 0, maximumDelayMilliseconds: 0)
-        let routes: [String: InstantRoute]
-        let telemetry: RequestTelemetry
+        /// A responder for one more connection; made the way `buildApplication` makes them.
+        let makeResponder: @Sendable () -> EventLoopResponder
 
         init(installed: Bool = true) throws {
             let readiness = Readiness(minimumUptime: .zero)
             let health = HealthRoutes(
                 readiness: readiness, apiKeys: try APIKeys(path: "", environment: .development, logger: Logger(label: "test")),
                 logger: Logger(label: "test"))
-            routes = Dictionary(uniqueKeysWithValues: health.instantRoutes.map { ($0.path, $0) })
+            let routes = Dictionary(uniqueKeysWithValues: health.instantRoutes.map { ($0.path, $0) })
             let handler = PetrelLogHandler(level: .info, format: .json, writer: LogWriter(fileDescriptor: open("/dev/null", O_WRONLY)))
-            telemetry = RequestTelemetry(metrics: metrics, accessLog: AccessLog(handler: handler))
+            let telemetry = RequestTelemetry(metrics: metrics, accessLog: AccessLog(handler: handler))
+            makeResponder = { [faults] in EventLoopResponder(routes: routes, telemetry: telemetry, faults: faults, date: HTTPDate()) }
             channel = EmbeddedChannel()
             if installed { try channel.pipeline.syncOperations.addHandlers([makeResponder(), recorder]) }
-        }
-
-        /// A responder for one more connection; made the way `buildApplication` makes them.
-        func makeResponder() -> EventLoopResponder {
-            EventLoopResponder(routes: routes, telemetry: telemetry, faults: faults, date: HTTPDate())
         }
 
         func send(_ path: String, method: HTTPMethod = .GET, version: HTTPVersion = .http1_1, _ headers: HTTPHeaders = [:]) throws {
@@ -310,10 +306,7 @@ struct EventLoopResponderTests {
     /// the event loop.
     func withAssembledPipeline(_ body: (NIOAsyncTestingChannel) async throws -> Void) async throws {
         let fixture = try Fixture(installed: false)
-        let (routes, telemetry, faults) = (fixture.routes, fixture.telemetry, fixture.faults)
-        let server = PetrelHTTP1Channel(http1: HTTP1Channel(responder: { _, _, _ in })) {
-            EventLoopResponder(routes: routes, telemetry: telemetry, faults: faults, date: HTTPDate())
-        }
+        let server = PetrelHTTP1Channel(http1: HTTP1Channel(responder: { _, _, _ in }), makeResponder: fixture.makeResponder)
         let channel = NIOAsyncTestingChannel()
         let hummingbirdSide = try await channel.eventLoop.flatSubmit { server.setup(channel: channel, logger: Logger(label: "test")) }.get()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080))
