@@ -6,7 +6,7 @@
 # Builder and runtime share the Ubuntu release (noble), so the binary's libc matches.
 # swift-tools-version 6.2 (Package.swift) needs a 6.2+ toolchain; CI and development use 6.3.
 FROM swift:6.3-noble AS build
-# GRDB's SQLite: scripts/build-release.sh links its static archive into the binary.
+# GRDB links SQLite; the runtime stage installs its shared library.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libsqlite3-dev \
@@ -23,9 +23,9 @@ ARG VERSION=0.0.0-dev
 ARG GIT_COMMIT=unknown
 ARG BUILD_DATE=unknown
 # scripts/build-release.sh is how every shipped binary is built: the Swift runtime linked in
-# statically (the runtime stage needs no toolchain libraries) and the link shaped for a small
-# resident set. It reads VERSION, GIT_COMMIT and BUILD_DATE (the ARGs above) for /version and
-# petrel_build_info, and prints the directory the binary is in.
+# statically, so the runtime stage needs no toolchain libraries. It reads VERSION, GIT_COMMIT and
+# BUILD_DATE (the ARGs above) for /version and petrel_build_info, and prints the directory the
+# binary is in.
 RUN bin="$(scripts/build-release.sh petrel)" \
  && install -D -m 0755 "$bin/petrel" /out/petrel
 
@@ -40,14 +40,13 @@ LABEL org.opencontainers.image.title="petrel" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${GIT_COMMIT}" \
       org.opencontainers.image.created="${BUILD_DATE}"
-# Only what the binary needs: TLS roots and zone data. SQLite and libstdc++ are linked into the
-# binary from the build stage's packages, so their fixes arrive with a rebuild of that stage (its
-# apt layer is cached), and an image scanner does not see them. Versions are not
-# pinned: the base image tag fixes the release, and a rebuild should pick up security updates.
+# Only what the binary needs: TLS roots, zone data, SQLite and libstdc++, as packages, so image
+# scanners see them and a rebuild picks up their security fixes. Versions are not pinned: the
+# base image tag fixes the release, and a rebuild should pick up security updates.
 # noble ships user "ubuntu" as UID/GID 1000; replace it with "petrel" on the same numbers.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata libsqlite3-0 libstdc++6 \
  && rm -rf /var/lib/apt/lists/* \
  && if id ubuntu >/dev/null 2>&1; then userdel --remove ubuntu; fi \
  && groupadd --gid 1000 petrel \

@@ -29,6 +29,8 @@ let package = Package(
         // Traces only, over OTLP/HTTP: metrics stay on swift-prometheus, and the gRPC exporter
         // would double the build for nothing a collector cannot also take over HTTP.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // Tests only: reads openapi.yaml to hold the router to it.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Version, commit and build date, injected at build time with
@@ -89,6 +91,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Atomics", package: "swift-atomics"),
             ],
+            // The OpenAPI document, compiled in: the binary needs no resource bundle beside it.
+            resources: [.embedInCode("Features/OpenAPI/openapi.yaml")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -96,8 +100,6 @@ let package = Package(
             dependencies: [
                 "PetrelApp",
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -142,6 +144,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),

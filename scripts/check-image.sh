@@ -7,7 +7,7 @@
 #
 # The Dockerfile's build stage needs the swift:6.x image, which cannot be pulled here; the
 # release workflow builds and pushes the real image. This check assembles an equivalent
-# runtime (Debian bookworm minbase + ca-certificates and tzdata, plus the Swift
+# runtime (Debian bookworm minbase + ca-certificates, tzdata, SQLite and libstdc++, plus the Swift
 # runtime libraries the host binary links, when it was not built with --static-swift-stdlib).
 #
 # usage: PETREL_BIN=.build/release/petrel scripts/check-image.sh
@@ -35,7 +35,7 @@ export CONTAINERS_CONF="$CACHE/containers.conf"
 
 # 1. Base image, built once and cached: debootstrap is the slow part (about a minute). Its tag
 #    and cache file name the package list, so a change to the list builds a new base.
-BASE_PACKAGES=ca-certificates,tzdata
+BASE_PACKAGES=ca-certificates,tzdata,libsqlite3-0,libstdc++6
 BASE_ID="bookworm-$(printf '%s' "$BASE_PACKAGES" | sha256sum | cut -c1-8)"
 BASE="localhost/petrel-check-base:$BASE_ID"
 if ! podman image exists "$BASE"; then

@@ -67,6 +67,29 @@ struct CityLiveTests {
         petrel.signal(SIGKILL)
     }
 
+    /// A plain `helm install` mounts the keys Secret as optional: the service starts without the
+    /// file, serves reads, refuses writes saying why, and takes the keys once the file appears.
+    @Test func startsWithoutTheKeysFileAndTakesItWhenItAppears() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-nokeys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("keys").path
+        let petrel = try PetrelProcess(["CITY_STORE": "memory", "API_KEYS_FILE": path])
+        let port = try await petrel.port()
+        #expect(try await LiveProcessTests.get(port, "/cities").status == 200, "reads are served")
+        let refused = try await LiveProcessTests.request(
+            port, .PUT, "/cities/Oslo", headers: [("X-API-Key", "later-key-0123456789")], body: #"{"population": 1}"#)
+        #expect(refused.status == 401 && refused.body.contains("no API key is loaded yet"), "\(refused.body)")
+        #expect(petrel.lines.contains { $0.contains("API_KEYS_FILE does not exist yet") })
+
+        try "later-key-0123456789\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let accepted = try await Self.eventually(within: .seconds(5)) {
+            try await Self.put(port, "Oslo", 1, key: "later-key-0123456789") == 201
+        }
+        #expect(accepted != nil, "the key works within 5 s of the file appearing")
+        petrel.signal(SIGKILL)
+    }
+
     @Test(.enabled(if: ServerBinary.elasticsearch.isAvailable, Comment(rawValue: ServerBinary.elasticsearch.missingMessage)))
     func startsUnreadyUntilElasticsearchAnswersThenServes() async throws {
         let esPort = try freePort()
@@ -156,8 +179,10 @@ struct CityLiveTests {
     func aDeletedIndexAnswers503AndNoWriteRecreatesItWithTheWrongMapping() async throws {
         let elasticsearch = try ElasticsearchServer()
         let keys = try KeyFile()
-        // A long interval, so that the index stays missing until the test is done with it.
-        let petrel = try Self.petrel(onElasticsearch: elasticsearch.url, keys: keys, ["DEPENDENCY_CHECK_INTERVAL_SECONDS": "60"])
+        // A long interval, so that the index stays missing until the test is done with it; a long
+        // timeout, so that the first check passes even when creating the index is slow.
+        let petrel = try Self.petrel(
+            onElasticsearch: elasticsearch.url, keys: keys, ["DEPENDENCY_CHECK_INTERVAL_SECONDS": "60", "ELASTICSEARCH_TIMEOUT_MS": "5000"])
         let port = try await petrel.port()
         // Ready means the first check is over too: none runs again before the test ends.
         try #require(try await Self.becomesReady(port))

@@ -109,11 +109,11 @@ struct ConfigurationTests {
         }
     }
 
-    /// The README's configuration table documents every setting, so the docs cannot drift.
-    @Test func readmeDocumentsEverySetting() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    /// The contract's configuration table documents every setting, so the docs cannot drift.
+    @Test func theContractDocumentsEverySetting() throws {
+        let contract = try String(contentsOf: packageRoot.appendingPathComponent("docs/contract.md"), encoding: .utf8)
         for setting in Setting.all {
-            #expect(readme.contains("`\(setting.environmentName)`"), "README lacks \(setting.environmentName)")
+            #expect(contract.contains("`\(setting.environmentName)`"), "docs/contract.md lacks \(setting.environmentName)")
         }
     }
 }

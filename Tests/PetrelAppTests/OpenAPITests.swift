@@ -1,37 +1,213 @@
 import Foundation
-import PetrelApp
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
-@Suite("OpenAPI document")
+@testable import PetrelApp
+
+/// `openapi.yaml` is the API's contract: these tests fail when the router and the document
+/// disagree on paths, methods, status codes, or the JSON of request and response bodies. Every
+/// exchange below goes through the real router; its status must be documented for its operation
+/// (successes explicitly, errors at least by `default`), its body must match that response's
+/// schema, and every status the document lists must be produced by some exchange.
+@Suite("OpenAPI document and router agree")
 struct OpenAPITests {
-    /// `GET /hello`-style operations listed under `paths:` (path items given by `$ref` are GET probes).
-    static var documented: Set<String> {
-        var operations = Set<String>()
-        var currentPath: String?
-        var inPaths = false
-        for line in OpenAPIDocument.yaml.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
-            if inPaths, !line.hasPrefix(" ") { break }
-            guard inPaths else { continue }
-            if line.hasPrefix("  /"), let colon = line.firstIndex(of: ":") {
-                let path = String(line[line.index(line.startIndex, offsetBy: 2)..<colon])
-                currentPath = path
-                if line.contains("$ref") { operations.insert("GET \(path)") }
-            } else if let path = currentPath, line.hasPrefix("    "), !line.hasPrefix("     "),
-                let method = line.trimmingCharacters(in: .whitespaces).split(separator: ":").first,
-                ["get", "head", "put", "post", "delete", "patch"].contains(String(method))
-            {
-                operations.insert("\(method.uppercased()) \(path)")
-            }
+    struct Exchange: CustomStringConvertible {
+        var method: HTTPRequest.Method
+        var uri: String
+        var headers: HTTPFields = [:]
+        var body: String?
+        /// Sent to the application whose Redis and Elasticsearch cannot be reached.
+        var duringOutage = false
+
+        var description: String { "\(method) \(uri)" }
+    }
+
+    static let key: HTTPFields = [.apiKey: KeyFile.plainKey]
+    static let json: HTTPFields = [.apiKey: KeyFile.plainKey, .contentType: "application/json"]
+
+    /// Requests that between them reach every documented status of every operation.
+    /// (`/status/{code}` answers 201, 204 and 3xx codes under its `2XX` and `3XX` ranges.)
+    static let exchanges: [Exchange] = [
+        .init(method: .get, uri: "/"), .init(method: .get, uri: "/version"), .init(method: .get, uri: "/openapi.yaml"),
+        .init(method: .get, uri: "/metrics"),
+        .init(method: .get, uri: "/hello"), .init(method: .get, uri: "/hello?name=Ada"), .init(method: .get, uri: "/hello?name=%3Cb%3E"),
+        .init(method: .get, uri: "/healthz"), .init(method: .get, uri: "/livez"), .init(method: .get, uri: "/alive"),
+        .init(method: .get, uri: "/health"), .init(method: .get, uri: "/readiness"), .init(method: .get, uri: "/readyz"),
+        .init(method: .get, uri: "/ready"),
+        .init(method: .post, uri: "/readiness/disable"), .init(method: .post, uri: "/readiness/disable", headers: key),
+        .init(method: .get, uri: "/readiness"), .init(method: .get, uri: "/readyz"), .init(method: .get, uri: "/ready"),
+        .init(method: .post, uri: "/readiness/enable"), .init(method: .post, uri: "/readiness/enable", headers: key),
+        .init(method: .get, uri: "/readiness"), .init(method: .post, uri: "/readiness/enable", headers: key, duringOutage: true),
+        .init(method: .get, uri: "/hits"), .init(method: .get, uri: "/hits", headers: [.accept: "application/json"]),
+        .init(method: .head, uri: "/hits"), .init(method: .get, uri: "/hits/current"),
+        .init(method: .get, uri: "/hits", duringOutage: true), .init(method: .head, uri: "/hits", duringOutage: true),
+        .init(method: .get, uri: "/hits/current", duringOutage: true),
+        // Cities: create, update, read, revalidate, list, conditional writes, bad input, delete.
+        .init(method: .put, uri: "/cities/Oslo", headers: json, body: #"{"population": 709037}"#),
+        .init(method: .put, uri: "/cities/Oslo", headers: json, body: #"{"population": 709038}"#),
+        .init(method: .put, uri: "/cities/Oslo", headers: [.apiKey: KeyFile.plainKey, .ifMatch: #""stale""#], body: #"{"population": 1}"#),
+        .init(method: .put, uri: "/cities/Oslo", body: #"{"population": 1}"#),
+        .init(method: .put, uri: "/cities/Oslo", headers: json, body: #"{"population": -1}"#),
+        .init(method: .put, uri: "/cities/Oslo", headers: json, body: #"{"population": "#),
+        .init(method: .put, uri: "/cities/Oslo", headers: [.apiKey: KeyFile.plainKey, .contentType: "text/plain"], body: "1"),
+        .init(method: .put, uri: "/cities/Oslo", headers: json, body: #"{"population": 1, "pad": "\#(String(repeating: "x", count: 70_000))"}"#),
+        .init(method: .put, uri: "/cities/%00", headers: json, body: #"{"population": 1}"#),
+        .init(method: .put, uri: "/cities/Oslo", headers: json, body: #"{"population": 1}"#, duringOutage: true),
+        .init(method: .post, uri: "/city", headers: json, body: #"{"name": "Bergen", "population": 285911}"#),
+        .init(method: .post, uri: "/city", headers: json, body: #"{"name": "Bergen", "population": 285912}"#),
+        .init(method: .post, uri: "/city", headers: [.apiKey: KeyFile.plainKey, .ifMatch: #""stale""#], body: #"{"name": "Bergen", "population": 1}"#),
+        .init(method: .post, uri: "/city", body: #"{"name": "Bergen", "population": 1}"#),
+        .init(method: .post, uri: "/city", headers: json, body: #"{"name": 7, "population": 1}"#),
+        .init(method: .post, uri: "/city", headers: json, body: "[]"),
+        .init(method: .post, uri: "/city", headers: [.apiKey: KeyFile.plainKey, .contentType: "text/csv"], body: "Bergen,1"),
+        .init(method: .post, uri: "/city", headers: json, body: #"{"name": "Bergen", "pad": "\#(String(repeating: "x", count: 70_000))"}"#),
+        .init(method: .post, uri: "/city", headers: json, body: #"{"name": "Bergen", "population": 1}"#, duringOutage: true),
+        .init(method: .get, uri: "/cities/Oslo"), .init(method: .get, uri: "/cities/Nowhere"), .init(method: .get, uri: "/cities/%00"),
+        .init(method: .get, uri: "/cities/Oslo", headers: [.ifNoneMatch: "*"]),
+        .init(method: .get, uri: "/cities/Oslo", duringOutage: true),
+        .init(method: .get, uri: "/city/Bergen"), .init(method: .get, uri: "/city/Nowhere"), .init(method: .get, uri: "/city/%00"),
+        .init(method: .get, uri: "/city/Bergen", headers: [.ifNoneMatch: "*"]),
+        .init(method: .get, uri: "/city/Bergen", duringOutage: true),
+        .init(method: .get, uri: "/cities"), .init(method: .get, uri: "/cities?limit=1"), .init(method: .get, uri: "/cities?limit=0"),
+        .init(method: .get, uri: "/cities", duringOutage: true),
+        .init(method: .delete, uri: "/cities/Oslo", headers: [.apiKey: KeyFile.plainKey, .ifMatch: #""stale""#]),
+        .init(method: .delete, uri: "/cities/Oslo"), .init(method: .delete, uri: "/cities/%00", headers: key),
+        .init(method: .delete, uri: "/cities/Oslo", headers: key), .init(method: .delete, uri: "/cities/Oslo", headers: key),
+        .init(method: .delete, uri: "/cities/Oslo", headers: key, duringOutage: true),
+        // Faults.
+        .init(method: .get, uri: "/status/201"), .init(method: .get, uri: "/status/204"), .init(method: .get, uri: "/status/308"),
+        .init(method: .get, uri: "/status/503"),
+        .init(method: .get, uri: "/status/299"), .init(method: .get, uri: "/delay/0"), .init(method: .get, uri: "/delay/11"),
+        .init(method: .get, uri: "/faults"), .init(method: .post, uri: "/faults/enable"),
+        .init(method: .post, uri: "/faults/enable", headers: json, body: #"{"error_rate": 2}"#),
+        .init(method: .post, uri: "/faults/enable", headers: json, body: #"{"error_rate": 0, "delay_ms": 0}"#),
+        .init(method: .post, uri: "/faults/disable"), .init(method: .post, uri: "/faults/disable", headers: key),
+    ]
+
+    /// The document as the service serves it.
+    static func document(_ test: TestApp) async throws -> JSONValue {
+        let text = try await test.app.test(.router) { client in
+            try await client.execute(uri: "/openapi.yaml", method: .get) { String(buffer: $0.body) }
         }
-        return operations
+        return try JSONValue.yaml(text)
+    }
+
+    /// Path template and operation for a request path, `nil` when the document has none.
+    static func operation(_ document: JSONValue, _ method: HTTPRequest.Method, _ path: String) -> (String, JSONValue)? {
+        let validator = JSONSchemaValidator(document: document)
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        for (template, item) in document["paths"]?.object ?? [:] {
+            let parts = template.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == segments.count,
+                zip(parts, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 })
+            else { continue }
+            let resolved = item["$ref"]?.string.flatMap(validator.resolve) ?? item
+            if let operation = resolved[method.rawValue.lowercased()] { return (template, operation) }
+        }
+        return nil
     }
 
     @Test func everyRouteIsDocumentedAndEveryOperationServed() async throws {
         let test = try await TestApp()
+        let document = try await Self.document(test)
+        var documented = Set<String>()
+        for (path, item) in try #require(document["paths"]?.object) {
+            let resolved = item["$ref"]?.string.flatMap(JSONSchemaValidator(document: document).resolve) ?? item
+            for method in resolved.object?.keys ?? [:].keys where ["get", "head", "put", "post", "delete", "patch"].contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
         let served = Set(test.app.routes)
-        #expect(!Self.documented.isEmpty)
-        #expect(served.subtracting(Self.documented).isEmpty, "served but not documented: \(served.subtracting(Self.documented))")
-        #expect(Self.documented.subtracting(served).isEmpty, "documented but not served: \(Self.documented.subtracting(served))")
+        #expect(!documented.isEmpty)
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented))")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served))")
+    }
+
+    @Test func answersMatchTheDocumentAndCoverEveryDocumentedStatus() async throws {
+        let keys = try KeyFile()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-openapi-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let test = try await TestApp(["API_KEYS_FILE": keys.path, "CITY_STORE": "sqlite", "COUNTER_STORE": "sqlite", "DATA_DIR": directory])
+        // Nothing listens on port 1: every backend call fails as in an outage.
+        let outage = try await TestApp([
+            "API_KEYS_FILE": keys.path, "COUNTER_STORE": "redis", "REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_TIMEOUT_MS": "200",
+            "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": "http://127.0.0.1:1", "ELASTICSEARCH_TIMEOUT_MS": "200",
+        ])
+        // From an application of its own: a test run stops an application's services (SQLite).
+        let document = try await Self.document(try await TestApp())
+        let validator = JSONSchemaValidator(document: document)
+
+        /// Returns the operation and status it produced, as `GET /cities/{name} 200`.
+        @Sendable func check(_ exchange: Exchange, _ client: some TestClientProtocol) async throws -> String {
+            let path = String(exchange.uri.split(separator: "?", maxSplits: 1)[0])
+            let (template, operation) = try #require(Self.operation(document, exchange.method, path), "\(exchange) is not documented")
+            if let body = exchange.body, body.contains("709037") || body.contains("285911") {
+                // The requests meant to succeed send bodies the document allows.
+                let schema = try #require(operation["requestBody"]?["content"]?["application/json"]?["schema"], "\(exchange): no request schema")
+                let problems = validator.problems(try JSONValue.json(Data(body.utf8)), schema)
+                #expect(problems.isEmpty, "\(exchange): the request body breaks the document: \(problems)")
+            }
+            return try await client.execute(
+                uri: exchange.uri, method: exchange.method, headers: exchange.headers, body: exchange.body.map { ByteBuffer(string: $0) }
+            ) { response throws in
+                let code = String(response.status.code)
+                let responses = try #require(operation["responses"]?.object, "\(template) has no responses")
+                // The exact code, else its range ("2XX"), else `default` for an error.
+                let range = "\(response.status.code / 100)XX"
+                let key = responses[code] != nil ? code : responses[range] != nil ? range : response.status.code >= 400 ? "default" : nil
+                let answer = try #require(key.flatMap { responses[$0] }, "\(exchange) answered \(code), which \(template) does not document")
+                let produced = "\(exchange.method) \(template) \(key!)"
+                let resolved = answer["$ref"]?.string.flatMap(validator.resolve) ?? answer
+                guard exchange.method != .head, response.status != .noContent, response.status != .notModified else {
+                    #expect(response.body.readableBytes == 0, "\(exchange): \(code) has a body")
+                    return produced
+                }
+                let mediaType = (response.headers[.contentType] ?? "").split(separator: ";")[0].trimmingCharacters(in: .whitespaces)
+                let content = try #require(resolved["content"]?[mediaType], "\(exchange): \(mediaType) is not documented for \(code)")
+                guard mediaType == "application/json" else { return produced }
+                let schema = try #require(content["schema"], "\(exchange): no schema for \(code)")
+                let problems = validator.problems(try JSONValue.json(Data(buffer: response.body)), schema)
+                #expect(problems.isEmpty, "\(exchange) → \(code): \(problems)")
+                return produced
+            }
+        }
+
+        // Live, so readiness can pass and the backends' clients start and stop as in production.
+        let live = try await test.app.test(.live) { client in
+            for _ in 0..<50 {
+                let status = try await client.execute(uri: "/readiness", method: .get) { $0.status }
+                if status == .ok { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            var produced: [String] = []
+            for exchange in Self.exchanges where !exchange.duringOutage { produced.append(try await check(exchange, client)) }
+            return produced
+        }
+        let duringOutage = try await outage.app.test(.live) { client in
+            var produced: [String] = []
+            for exchange in Self.exchanges where exchange.duringOutage { produced.append(try await check(exchange, client)) }
+            return produced
+        }
+        let produced = Set(live + duringOutage)
+
+        for (path, item) in try #require(document["paths"]?.object) {
+            let resolved = item["$ref"]?.string.flatMap(validator.resolve) ?? item
+            for (method, operation) in resolved.object ?? [:] {
+                for code in operation["responses"]?.object?.keys ?? [:].keys where code != "default" {
+                    #expect(produced.contains("\(method.uppercased()) \(path) \(code)"), "no exchange produces \(code) for \(method.uppercased()) \(path)")
+                }
+            }
+        }
+    }
+
+    @Test func statusCodesAreTheOnesFaultRoutesServe() async throws {
+        let document = try await Self.document(try await TestApp())
+        let parameter = try #require(document["paths"]?["/status/{code}"]?["get"]?["parameters"]?.array?.first)
+        let codes = try #require(parameter["schema"]?["enum"]?.array).compactMap { value -> Int? in
+            if case .number(let number) = value { Int(number) } else { nil }
+        }
+        #expect(Set(codes) == FaultRoutes.statusCodes)
     }
 }

@@ -24,15 +24,24 @@ final class APIKeys: Service {
     let pollInterval: Duration
     private let state: Mutex<(keys: APIKeyFile, identity: FileIdentity?)>
 
-    /// Loads the file at start; a missing or malformed file stops the start.
+    /// Loads the file at start. A malformed or unreadable file stops the start; a missing one does
+    /// not: the service starts with writes refused and takes the keys as soon as the file appears
+    /// (a Kubernetes Secret created after the install, mounted as optional).
     init(path: String?, environment: AppEnvironment, logger: Logger, pollInterval: Duration = .seconds(1)) throws(APIKeyFileError) {
         self.logger = logger
         self.pollInterval = pollInterval
         if let path, !path.isEmpty {
             mode = .file(path)
-            let (keys, identity) = try Self.load(path)
-            state = Mutex((keys, identity))
-            logger.notice("api keys: loaded", metadata: ["file": "\(path)", "keys": "\(keys.digests.count)"])
+            if FileIdentity(path: path) == nil {
+                state = Mutex((try APIKeyFile(contents: ""), nil))
+                logger.warning(
+                    "api keys: API_KEYS_FILE does not exist yet — writes and operator endpoints are refused until it does",
+                    metadata: ["file": "\(path)"])
+            } else {
+                let (keys, identity) = try Self.load(path)
+                state = Mutex((keys, identity))
+                logger.notice("api keys: loaded", metadata: ["file": "\(path)", "keys": "\(keys.digests.count)"])
+            }
         } else {
             mode = environment == .development ? .openForDevelopment : .closed
             state = Mutex((try APIKeyFile(contents: ""), nil))
@@ -52,6 +61,9 @@ final class APIKeys: Service {
         case .closed:
             throw Self.unauthorized("no API keys are configured, so writes are refused; set API_KEYS_FILE on the service")
         case .file:
+            guard state.withLock({ !$0.keys.digests.isEmpty }) else {
+                throw Self.unauthorized("no API key is loaded yet, so writes are refused; put one in the service's API_KEYS_FILE")
+            }
             guard let key = Self.presentedKey(request) else {
                 throw Self.unauthorized("send an API key in X-API-Key or Authorization: Bearer")
             }

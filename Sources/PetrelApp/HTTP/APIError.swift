@@ -21,11 +21,6 @@ public struct APIError: Error, Sendable {
         APIError(.badRequest, code: "invalid_request", message)
     }
 
-    /// The cause stays in the service's log: it names internal hosts and ports.
-    public static func dependencyUnavailable(_ dependency: String) -> APIError {
-        APIError(.serviceUnavailable, code: "dependency_unavailable", "\(dependency) is unavailable; retry shortly")
-    }
-
     /// The error shape for a status Hummingbird raised itself (unknown route, body too large, …).
     init(from error: HTTPError) {
         let (code, message): (String, String) =
@@ -44,17 +39,18 @@ public struct APIError: Error, Sendable {
     }
 
     func response(requestID: String) -> Response {
-        var body: [UInt8] = []
-        body.reserveCapacity(128 + message.utf8.count)
-        body.append(contentsOf: #"{"error":{"code":"#.utf8)
-        JSONText.appendString(code, to: &body)
-        body.append(contentsOf: #","message":"#.utf8)
-        JSONText.appendString(message, to: &body)
-        body.append(contentsOf: #","request_id":"#.utf8)
-        JSONText.appendString(requestID, to: &body)
-        body.append(contentsOf: "}}\n".utf8)
-        var fields = headers
-        fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        let body = Body(error: .init(code: code, message: message, request_id: requestID))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: JSONBody.encode(body)))
+    }
+
+    struct Body: Codable {
+        struct Detail: Codable {
+            let code: String
+            let message: String
+            let request_id: String
+        }
+        let error: Detail
     }
 }

@@ -4,7 +4,8 @@ public import Hummingbird
 /// request id and the body limit, both set by middleware before any handler runs.
 public struct PetrelRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The `X-Request-ID` of this request: the caller's when valid, else a new one.
+    /// The `X-Request-ID` of this request: the caller's when valid, else a new one. Also on
+    /// `logger` as `request_id`, so every line logged for the request carries it.
     public var requestID: String = ""
     /// `MAX_BODY_BYTES`; Hummingbird refuses larger bodies with 413 as they are collected.
     public var maxBodyBytes: Int = 65536
@@ -14,4 +15,6 @@ public struct PetrelRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { maxBodyBytes }
+
+    public var responseEncoder: JSONBody { JSONBody() }
 }
