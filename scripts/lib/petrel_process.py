@@ -126,21 +126,15 @@ class Process:
         self.wait_ready(ready_path, timeout)
 
     def wait_for(self, what: str, condition, timeout: float):
-        """Polls condition() until it returns something truthy, which is returned. Raises
-        ServerError when the process exits first or timeout passes; an OSError is 'not yet'."""
-        deadline = time.monotonic() + timeout
-        while True:
+        """wait_until(condition), raising ServerError when the process exits first or timeout passes."""
+        def alive_and():
             if not self.running:
                 raise self.failure(f"exited {self.returncode} before it would {what}")
-            try:
-                result = condition()
-            except OSError:
-                result = None
-            if result:
-                return result
-            if time.monotonic() >= deadline:
-                raise self.failure(f"did not {what} within {timeout:g}s")
-            time.sleep(self.poll_interval)
+            return condition()
+        result = wait_until(alive_and, timeout, self.poll_interval)
+        if not result:
+            raise self.failure(f"did not {what} within {timeout:g}s")
+        return result
 
     def wait_ready(self, path: str | None, timeout: float) -> None:
         """Waits until GET path answers 200 (no wait when path is None); sets ready_seconds."""
