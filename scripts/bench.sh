@@ -7,6 +7,7 @@
 #   scripts/bench.sh                 # 3 rounds of 10 s
 #   ROUNDS=1 DURATION=5s scripts/bench.sh
 set -euo pipefail
+# shellcheck source=scripts/lib/tools.sh
 . "$(dirname "$0")/lib/tools.sh"
 cd "$REPO_ROOT"
 ensure_apt wrk nginx curl redis-server
@@ -18,28 +19,29 @@ bin="$(scripts/build-release.sh petrel HelloBaseline)"
 sync
 
 work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+servers=() pids=()   # the directories of the servers petrel_process started; the PIDs of the others
+cleanup() {
+  for dir in "${servers[@]}"; do petrel_process stop --dir "$dir" --timeout 5 >/dev/null 2>&1 || true; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-now_ms() { date +%s%3N; }
-wait_http() { # url → waits until it answers 200, prints the ms it took since $2
-  for _ in $(seq 1 2000); do
-    curl -fs -o /dev/null "$1" && { echo $(( $(now_ms) - $2 )); return 0; }
-    sleep 0.005
-  done
-  die "no answer from $1"
+# start DIR ARG... — petrel_process start: Petrel, or the COMMAND after --, in DIR; returns once
+# it answers (/readiness, or --ready PATH). Sets port, pid and ready_ms (from spawn to that answer).
+start() {
+  local started
+  started=$(petrel_process start --dir "$@") || die "could not start the server in $1 (above)"
+  servers+=("$1")
+  read -r port pid ready_ms <<<"$started"
 }
 
 # Petrel: every middleware on, JSON logs to a file (as in production, where stdout is collected).
-petrel_port=$(free_port)
-echo bench-key >"$work/api-keys"
-HTTP_HOST=127.0.0.1 HTTP_PORT=$petrel_port READY_MIN_UPTIME_SECONDS=0 DATA_DIR="$work/data" API_KEYS_FILE="$work/api-keys" \
-  "$bin/petrel" >"$work/petrel.log" 2>&1 &
-pids+=($!); petrel_pid=$!
-wait_http "http://127.0.0.1:$petrel_port/readiness" "$(now_ms)" >/dev/null
+start "$work/petrel" --bin "$bin/petrel" --api-key bench-key --set READY_MIN_UPTIME_SECONDS=0
+petrel_port=$port petrel_pid=$pid
 # One city to read back (city API on SQLite, the default).
 curl -fsS -o /dev/null -X PUT -H 'X-API-Key: bench-key' -H 'Content-Type: application/json' \
   -d '{"population": 545923}' "http://127.0.0.1:$petrel_port/cities/Lisbon"
@@ -49,16 +51,12 @@ redis_port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
 pids+=($!)
 until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.01; done
-petrel_redis_port=$(free_port)
-HTTP_HOST=127.0.0.1 HTTP_PORT=$petrel_redis_port COUNTER_STORE=redis REDIS_URL="redis://127.0.0.1:$redis_port/0" \
-  DATA_DIR="$work/data-redis" "$bin/petrel" >"$work/petrel-redis.log" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:$petrel_redis_port/readiness" "$(now_ms)" >/dev/null
+start "$work/petrel-redis" --bin "$bin/petrel" --set COUNTER_STORE=redis --set REDIS_URL="redis://127.0.0.1:$redis_port/0"
+petrel_redis_port=$port
 
 baseline_port=$(free_port)
-"$bin/HelloBaseline" "$baseline_port" >"$work/baseline.log" 2>&1 &
-pids+=($!); baseline_pid=$!
-wait_http "http://127.0.0.1:$baseline_port/hello" "$(now_ms)" >/dev/null
+start "$work/baseline" --port "$baseline_port" --ready /hello -- "$bin/HelloBaseline" "$baseline_port"
+baseline_pid=$pid
 
 nginx_port=$(free_port)
 body=$(curl -fs "http://127.0.0.1:$petrel_port/hello")
@@ -77,9 +75,7 @@ http {
   }
 }
 CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
-wait_http "http://127.0.0.1:$nginx_port/hello" "$(now_ms)" >/dev/null
+start "$work/nginx" --port "$nginx_port" --ready /hello -- nginx -c "$work/nginx/nginx.conf" -p "$work/nginx"
 
 petrel_idle=$(rss_kib "$petrel_pid"); baseline_idle=$(rss_kib "$baseline_pid")
 
@@ -102,21 +98,20 @@ for pair in $extra_targets; do url[${pair%%=*}]="${pair#*=}"; order+=("${pair%%=
 # empty DATA_DIR, so SQLite creates its files as on a pod's first start), stopped with SIGKILL.
 # The median is the figure; the first start may also find caches cold, so it is printed apart.
 STARTS="${STARTS:-7}"
-start_times() { # kind → "median first"
-  local times=() port start pid
+start_times() { # kind → sets median_ms and first_ms
+  local times=() index dir
   for index in $(seq 1 "$STARTS"); do
-    port=$(free_port); start=$(now_ms)
+    dir="$work/start-$1-$index"
     if [ "$1" = petrel ]; then
-      HTTP_HOST=127.0.0.1 HTTP_PORT=$port READY_MIN_UPTIME_SECONDS=0 DATA_DIR="$work/start-$index" API_KEYS_FILE="$work/api-keys" \
-        "$bin/petrel" >/dev/null 2>&1 &
-      pid=$!; times+=("$(wait_http "http://127.0.0.1:$port/readiness" "$start")")
+      start "$dir" --bin "$bin/petrel" --set READY_MIN_UPTIME_SECONDS=0
     else
-      "$bin/HelloBaseline" "$port" >/dev/null 2>&1 &
-      pid=$!; times+=("$(wait_http "http://127.0.0.1:$port/hello" "$start")")
+      port=$(free_port)
+      start "$dir" --port "$port" --ready /hello -- "$bin/HelloBaseline" "$port"
     fi
-    kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+    times+=("$ready_ms")
+    petrel_process stop --dir "$dir" --signal KILL >/dev/null || true
   done
-  echo "$(median "${times[*]}") ${times[0]}"
+  median_ms=$(median "${times[*]}") first_ms=${times[0]}
 }
 
 declare -A rps p50 p99
@@ -138,8 +133,8 @@ petrel_loaded=$(rss_kib "$petrel_pid"); baseline_loaded=$(rss_kib "$baseline_pid
 # The load wrote hundreds of MiB of log lines: flush them first, or the first start's SQLite
 # fsync waits behind them (ext4 commits other files' dirty data with it).
 sync
-read -r petrel_ready_ms petrel_first_ms < <(start_times petrel)
-read -r baseline_ready_ms baseline_first_ms < <(start_times baseline)
+start_times petrel; petrel_ready_ms=$median_ms petrel_first_ms=$first_ms
+start_times baseline; baseline_ready_ms=$median_ms baseline_first_ms=$first_ms
 base=$(median "${rps[baseline/hello]}"); ceiling=$(median "${rps[nginx/hello]}")
 printf '\nwrk -t1 -c%s -d%s --latency, median of %s rounds\n\n' "$CONNECTIONS" "$DURATION" "$ROUNDS"
 # paired: each round's figure over the baseline's in the same round, then the median, so drift
@@ -157,7 +152,7 @@ printf '%-22s %10.1f %12.1f %18s %14s\n' petrel "$(awk -v k="$petrel_idle" 'BEGI
   "$(awk -v k="$petrel_loaded" 'BEGIN{print k/1024}')" "$petrel_ready_ms" "$petrel_first_ms"
 printf '%-22s %10.1f %12.1f %18s %14s\n' baseline "$(awk -v k="$baseline_idle" 'BEGIN{print k/1024}')" \
   "$(awk -v k="$baseline_loaded" 'BEGIN{print k/1024}')" "$baseline_ready_ms" "$baseline_first_ms"
-printf '(start to ready: median of %s fresh starts, polled with curl every ~5 ms)\n' "$STARTS"
+printf '(start to ready: median of %s fresh starts, polled every ~5 ms by scripts/lib/petrel_process.py)\n' "$STARTS"
 
 incr=$(redis-benchmark -p "$redis_port" -t incr -c "$CONNECTIONS" -n 200000 --csv | awk -F'"' '$2 == "INCR" {print $4}')
 printf '\nredis-benchmark -t incr -c %s (ceiling of /hits on Redis): %s req/s; petrel/hits-redis is %.1f%% of it\n' \

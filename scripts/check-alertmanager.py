@@ -40,8 +40,9 @@ def shipped_alerts() -> list:
 
 def misrouted(labels: dict, receiver: str) -> str | None:
     """None when amtool routes the labels to receiver, else where it routes them."""
-    result = subprocess.run(["amtool", "config", "routes", "test", f"--config.file={CONFIG}", f"--verify.receivers={receiver}",
-                             *(f"{k}={v}" for k, v in labels.items())], capture_output=True, text=True)
+    result = subprocess.run(["amtool", "config", "routes", "test", f"--config.file={CONFIG}",
+                             f"--verify.receivers={receiver}", *(f"{k}={v}" for k, v in labels.items())],
+                            capture_output=True, text=True)
     if result.returncode == 0:
         return None
     return (result.stdout.strip().splitlines() or [result.stderr.strip()])[0]
@@ -66,7 +67,8 @@ def main() -> int:
         problems.append(f"amtool check-config:\n{result.stdout}{result.stderr}")
 
     alerts = shipped_alerts()
-    cases = [({**labels, "namespace": "petrel"}, RECEIVER_BY_SEVERITY.get(labels.get("severity"), "(no receiver for this severity)"))
+    cases = [({**labels, "namespace": "petrel"},
+              RECEIVER_BY_SEVERITY.get(labels.get("severity"), "(no receiver for this severity)"))
              for labels in alerts]
     cases.append(({"alertname": "SomethingNew", "severity": "unknown", "namespace": "petrel"}, FALLBACK_RECEIVER))
     for labels, receiver in cases:
@@ -78,11 +80,13 @@ def main() -> int:
     for number, rule in enumerate(config.get("inhibit_rules", []), 1):
         for side in ("source_matchers", "target_matchers"):
             if not any(all(matches(m, alert) for m in rule.get(side, [])) for alert in alerts):
-                problems.append(f"inhibit rule {number}: {side} {rule.get(side)} select none of the alerts in {RULES.name}")
+                problems.append(f"inhibit rule {number}: {side} {rule.get(side)} select none of the alerts "
+                                f"in {RULES.name}")
 
     for problem in problems:
         print(f"FAIL {problem}")
-    print(f"{CONFIG.name}: check-config, {len(cases)} routing cases, {len(config.get('inhibit_rules', []))} inhibit rules: "
+    inhibit_rules = len(config.get("inhibit_rules", []))
+    print(f"{CONFIG.name}: check-config, {len(cases)} routing cases, {inhibit_rules} inhibit rules: "
           + ("ok" if not problems else f"{len(problems)} problem(s)"))
     return 1 if problems else 0
 

@@ -32,14 +32,14 @@ sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 import grafana_dashboard as dash  # noqa: E402
 import live_stack  # noqa: E402
 import monitoring_promql as promql  # noqa: E402
+from petrel_process import Petrel  # noqa: E402
 
 RULES = ROOT / "deploy/monitoring/rules/petrel.rules.yaml"
 MIN_SCHEMA_VERSION = 39
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 NAMESPACE_FILTER = 'namespace="$namespace"'
 # What Grafana would send for a typical selection; multi-value variables become regexes.
-SAMPLE_VALUES = {"namespace": "petrel", "job": "petrel", "pod": ".*", "route": ".*",
-                 "__rate_interval": "1m", "__interval": "15s", "__range": "1h"}
+SAMPLE_VALUES = {"namespace": "petrel", "job": "petrel", "pod": ".*", "route": ".*", **dash.GRAFANA_VARIABLES}
 
 
 def structure_problems(dashboard: dict) -> list:
@@ -81,15 +81,15 @@ def structure_problems(dashboard: dict) -> list:
     for annotation in dashboard.get("annotations", {}).get("list", []):
         if "expr" in annotation and annotation.get("datasource") != DATASOURCE:
             problems.append(f'annotation "{annotation.get("name")}": datasource must be {DATASOURCE}')
-    known = set(variables) | dash.GRAFANA_VARIABLES
+    known = set(variables) | set(dash.GRAFANA_VARIABLES)
     for query in dash.queries(dashboard):
         for name in sorted(dash.variables_used(query.expr) - known):
             problems.append(f"{query.where}: uses ${name}, which the dashboard does not define")
         if query.kind == "variable":
             continue
-        for metric, matchers in promql.selectors(query.expr):
-            if NAMESPACE_FILTER not in matchers:
-                problems.append(f"{query.where}: {metric} is not filtered by {NAMESPACE_FILTER}")
+        for selector in promql.selectors(query.promql):
+            if NAMESPACE_FILTER not in map(str, selector.matchers.matchers):
+                problems.append(f"{query.where}: {promql.metric_name(selector)} is not filtered by {NAMESPACE_FILTER}")
     return problems
 
 
@@ -99,7 +99,8 @@ def promtool_problems(queries: list, promtool: str) -> list:
         try:
             expr = dash.substitute(query.expr, SAMPLE_VALUES)
         except KeyError as err:
-            problems.append(f"{query.where}: no sample value for ${err.args[0]}: add one to SAMPLE_VALUES in {Path(__file__).name}")
+            problems.append(f"{query.where}: no sample value for ${err.args[0]}: "
+                            f"add one to SAMPLE_VALUES in {Path(__file__).name}")
             continue
         groups.append({"name": query.where, "rules": [{"record": f"dashboard:query_{number}", "expr": expr}]})
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="dashboard-queries-") as rules:
@@ -113,18 +114,16 @@ def promtool_problems(queries: list, promtool: str) -> list:
 
 def live_metric_names(petrel_bin: str) -> set:
     with tempfile.TemporaryDirectory(prefix="check-dashboard-") as workdir:
-        petrel = live_stack.Petrel(petrel_bin, Path(workdir))
+        petrel = Petrel(petrel_bin, Path(workdir), {"APP_ENV": "development"})
         try:
-            petrel.start()
-            status, _ = petrel.request("GET", "/hits")
-            if status != 200:
-                raise petrel.failure(f"answered GET /hits with {status}")
-            status, body = petrel.request("GET", "/metrics")
-            if status != 200:
-                raise petrel.failure(f"answered GET /metrics with {status}")
+            petrel.start(ready_path="/healthz")
+            for path in ("/hits", "/metrics"):
+                response = petrel.request("GET", path)
+                if response.status != 200:
+                    raise petrel.failure(f"answered GET {path} with {response.status}")
         finally:
             petrel.stop()
-    return live_stack.exported_metric_names(body.decode())
+    return live_stack.exported_metric_names(response.body.decode())
 
 
 def name_problems(queries: list, exported: set, source: str) -> list:
@@ -133,11 +132,12 @@ def name_problems(queries: list, exported: set, source: str) -> list:
     known = exported | recorded | promql.PROMETHEUS_METRICS | promql.CLUSTER_METRICS
     problems = []
     for query in queries:
-        for metric in sorted(promql.metric_names(query.expr) - known):
+        for metric in sorted(query.metric_names() - known):
             problems.append(f"{query.where}: reads {metric}, which is neither {source}, recorded by {RULES.name}, "
                             "nor a Prometheus/kube-state-metrics/cAdvisor name")
     for metric in sorted(promql.PETREL_METRICS - exported):
-        problems.append(f"monitoring_promql.PETREL_METRICS lists {metric}, but it is not {source}: the rules' lint trusts a stale contract")
+        problems.append(f"monitoring_promql.PETREL_METRICS lists {metric}, but it is not {source}: "
+                        "the rules' lint trusts a stale contract")
     return problems
 
 
@@ -145,23 +145,35 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = ap.add_mutually_exclusive_group(required=True)
     source.add_argument("--petrel-bin", help="the service binary; its live /metrics is the list of exported names")
-    source.add_argument("--contract", action="store_true", help="take exported names from monitoring_promql.PETREL_METRICS")
+    source.add_argument("--contract", action="store_true",
+                        help="take exported names from monitoring_promql.PETREL_METRICS")
     ap.add_argument("--dashboard", type=Path, default=dash.DASHBOARD)
     ap.add_argument("--promtool", default="promtool")
     args = ap.parse_args()
 
     dashboard = dash.load(args.dashboard)
     queries = dash.queries(dashboard)
+    unparsed = []
+    for query in queries:
+        try:
+            promql.parse(query.promql)
+        except ValueError as err:
+            unparsed.append(f"{query.where}: {err}")
+    if unparsed:
+        print("\n".join(f"FAIL {problem}" for problem in unparsed))
+        return 1
     if args.petrel_bin:
         exported, source = live_metric_names(args.petrel_bin), "exported by the service's live /metrics"
     else:
         exported, source = set(promql.PETREL_METRICS), "in the metric contract (monitoring_promql.PETREL_METRICS)"
-    problems = structure_problems(dashboard) + promtool_problems(queries, args.promtool) + name_problems(queries, exported, source)
+    problems = (structure_problems(dashboard) + promtool_problems(queries, args.promtool)
+                + name_problems(queries, exported, source))
     for problem in problems:
         print(f"FAIL {problem}")
     kinds = {k: sum(q.kind == k for q in queries) for k in ("panel", "annotation", "variable")}
     cluster = sum(q.reads_cluster_metrics() for q in queries)
-    print(f"{args.dashboard.name}: {kinds['panel']} panel, {kinds['annotation']} annotation and {kinds['variable']} variable queries; "
+    print(f"{args.dashboard.name}: {kinds['panel']} panel, {kinds['annotation']} annotation and "
+          f"{kinds['variable']} variable queries; "
           f"{cluster} need kube-state-metrics/cAdvisor; metric names checked against {len(exported)} names {source}: "
           + ("ok" if not problems else f"{len(problems)} problem(s)"))
     return 1 if problems else 0

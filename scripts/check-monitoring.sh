@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/tools.sh
 . scripts/lib/tools.sh
 ensure_apt prometheus prometheus-alertmanager shellcheck
-ensure_pip PyYAML==6.0.3 yamllint==1.38.0
+ensure_pip "${MONITORING_PYTHON[@]}" yamllint==1.38.0
 
 PETREL_BIN="${PETREL_BIN:-.build/debug/petrel}"
 if [ -x "$PETREL_BIN" ]; then

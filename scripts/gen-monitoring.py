@@ -145,6 +145,11 @@ def lint(rules_doc):
         for rule in group["rules"]:
             name = rule.get("alert") or rule.get("record")
             where = f"{group['name']}/{name}"
+            try:
+                promql.parse(rule["expr"])
+            except ValueError as err:
+                errors.append(f"{where}: {err}")
+                continue
             for metric in sorted(promql.metric_names(rule["expr"]) - known):
                 errors.append(f"{where}: reads {metric}, which is neither in the metric contract nor recorded here")
             if "record" in rule:
@@ -214,8 +219,8 @@ def main():
     except json.JSONDecodeError as err:
         sys.exit(f"{DASHBOARD}: not valid JSON: {err}")
     if len(dashboard_text.encode()) > MAX_DASHBOARD_BYTES:
-        sys.exit(f"{DASHBOARD}: {len(dashboard_text.encode())} bytes, more than the {MAX_DASHBOARD_BYTES} that `kubectl apply` "
-                 "can keep in its last-applied annotation: split the dashboard")
+        sys.exit(f"{DASHBOARD}: {len(dashboard_text.encode())} bytes, more than the {MAX_DASHBOARD_BYTES} that "
+                 "`kubectl apply` can keep in its last-applied annotation: split the dashboard")
 
     if args.time_scale:
         if not args.output:
@@ -232,7 +237,7 @@ def main():
         if parse_back(path, text) != (dashboard if path in (DASHBOARD_CM, HELM_DASHBOARD) else rules_doc):
             sys.exit(f"internal error: {path} does not parse back to its source")
         full = os.path.join(ROOT, path)
-        current = open(full, encoding="utf-8").read() if os.path.exists(full) else ""
+        current = read(path) if os.path.exists(full) else ""
         if current == text:
             continue
         if args.check:

@@ -24,7 +24,7 @@ if [ ! -x "$PETREL_BIN" ]; then
   exit 0
 fi
 ensure_apt prometheus prometheus-alertmanager
-ensure_pip PyYAML==6.0.3
+ensure_pip "${MONITORING_PYTHON[@]}"
 for tool in prometheus prometheus-alertmanager; do
   command -v "$tool" >/dev/null || die "$tool is not on PATH although its Debian package is installed"
 done

@@ -18,7 +18,7 @@ a request routed to a replica after its drain ended would fail. `MINIMUM_DRAIN` 
 margin up front and the rolling scenario measures the real figure on every replacement.
 
 No replica ready: when Redis or Elasticsearch is down, every replica fails readiness at once
-(DESIGN.md: readiness includes every configured backend). A Kubernetes Service would then have no
+(docs/contract.md: readiness includes every configured backend). A Kubernetes Service would then have no
 endpoints and even /hello would fail; the AWS ALB in front of Petrel "fails open" and routes to
 all registered targets. This controller does the same, limited to replicas whose only failing
 checks are backends (never one that is draining, starting or disabled by an operator), so

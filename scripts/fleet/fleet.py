@@ -23,12 +23,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from loadgen import mix_label, parse_mix
-from processes import SetupError, log
-from scenarios import SCENARIOS, Scenario, execute
-from stack import Fleet, FleetOptions, has_city_api
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The shared helpers: petrel_process (starting and stopping servers) and http1 (the HTTP client).
+sys.path.insert(0, str(REPO_ROOT / "scripts" / "lib"))
+
+from loadgen import mix_label, parse_mix  # noqa: E402
+from petrel_process import ServerError  # noqa: E402
+from processes import SetupError, log  # noqa: E402
+from scenarios import SCENARIOS, Scenario, execute  # noqa: E402
+from stack import Fleet, FleetOptions, has_city_api  # noqa: E402
+
 REQUIRED_TOOLS = ("redis-server", "nginx")
 
 
@@ -121,7 +125,7 @@ async def main(arguments: argparse.Namespace) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(asyncio.run(main(parse_arguments())))
-    except SetupError as error:
+    except (SetupError, ServerError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     except asyncio.CancelledError:

@@ -1,7 +1,9 @@
 """The fleet's processes: Redis, the Elasticsearch-compatible server, Petrel replicas and nginx.
 
-Each listens on 127.0.0.1 only, writes its output to a log file in the run's directory, and is
-stopped by its own PID. `stack.Fleet` starts them in dependency order and stops them in reverse.
+Each is a petrel_process.Process (scripts/lib): it listens on 127.0.0.1 only, writes its output
+to a log file in its own directory of the run's, and is stopped by its own PID. Waiting on a
+process, which blocks, runs in a thread (`exited`, `stopped`). `stack.Fleet` starts them in
+dependency order and stops them in reverse.
 """
 
 from __future__ import annotations
@@ -10,16 +12,15 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import http1
+from petrel_process import HOST, Petrel, Process, free_port, log_tail
 
 STARTED = time.monotonic()
-HOST = "127.0.0.1"
 
 
 def now() -> float:
@@ -35,17 +36,19 @@ class SetupError(Exception):
     """The fleet could not be brought up; the message says what to do."""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+async def exited(process: Process, timeout: float) -> int:
+    """The exit status, once the process has exited; TimeoutError after timeout."""
+    return await asyncio.to_thread(process.wait, timeout)
 
 
-def log_tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log)"
+async def stopped(process: Process, timeout: float = 10) -> int | None:
+    """SIGTERM, then SIGKILL if it is still there after `timeout`; the exit status."""
+    if process.running:
+        code = await asyncio.to_thread(process.stop, signal.SIGTERM, timeout)
+        if code == -signal.SIGKILL:
+            log(f"{process.name} ignored SIGTERM for {timeout:.0f}s: SIGKILL")
+        return code
+    return process.returncode
 
 
 async def wait_until(condition, timeout: float, what: str, interval: float = 0.02) -> float:
@@ -58,54 +61,6 @@ async def wait_until(condition, timeout: float, what: str, interval: float = 0.0
     return now() - start
 
 
-class Process:
-    """A child process in its own session (a Ctrl-C reaches the fleet, which stops it in order)."""
-
-    def __init__(self, name: str, argv: list[str], log_path: Path, env: dict[str, str] | None = None,
-                 cwd: Path | None = None):
-        self.name, self.argv, self.log_path, self.env, self.cwd = name, argv, log_path, env, cwd
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with open(self.log_path, "ab") as output:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=asyncio.subprocess.STDOUT,
-                env=self.env, cwd=self.cwd, start_new_session=True)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.returncode is None
-
-    def send(self, sig: signal.Signals) -> None:
-        if self.running:
-            self.process.send_signal(sig)
-
-    async def wait(self, timeout: float) -> int:
-        try:
-            return await asyncio.wait_for(self.process.wait(), timeout)
-        except TimeoutError:
-            raise TimeoutError(f"{self.name} (pid {self.pid}) still running after {timeout:.0f}s") from None
-
-    async def stop(self, timeout: float = 10) -> int | None:
-        """SIGTERM, then SIGKILL if it is still there after `timeout`."""
-        if not self.running:
-            return self.process.returncode if self.process else None
-        self.send(signal.SIGTERM)
-        try:
-            return await self.wait(timeout)
-        except TimeoutError:
-            log(f"{self.name} ignored SIGTERM for {timeout:.0f}s: SIGKILL")
-            self.send(signal.SIGKILL)
-            return await self.process.wait()
-
-    def failure(self, what: str) -> SetupError:
-        return SetupError(f"{self.name} {what}; last lines of {self.log_path}:\n{log_tail(self.log_path)}")
-
-
 class Redis:
     """The shared hit counter. AOF with fsync on every write: an increment Redis has answered is on
     disk before the answer leaves, so a restart (even a crash) keeps every acknowledged hit."""
@@ -115,14 +70,13 @@ class Redis:
         self.dir.mkdir()
         self.port = free_port()
         self.url = f"redis://{HOST}:{self.port}/0"
-        self.process: Process | None = None
+        self.process = Process("redis", [
+            "redis-server", "--bind", HOST, "--port", self.port, "--dir", self.dir,
+            "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no",
+        ], self.dir)
 
     async def start(self) -> None:
-        self.process = Process("redis", [
-            "redis-server", "--bind", HOST, "--port", str(self.port), "--dir", str(self.dir),
-            "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no",
-        ], self.dir / "redis.log")
-        await self.process.start()
+        self.process.spawn()
         try:
             await wait_until(self.answers, 20, "redis PING")
         except TimeoutError:
@@ -138,7 +92,7 @@ class Redis:
 
     async def stop(self) -> None:
         # SIGTERM: Redis flushes the AOF and exits 0 (a planned restart).
-        code = await self.process.stop()
+        code = await stopped(self.process)
         if code != 0:
             raise self.process.failure(f"exited {code} on SIGTERM")
 
@@ -169,36 +123,32 @@ class SearchServer:
         self.dir.mkdir()
         self.binary = binary
         self.port = 0
-        self.process: Process | None = None
-        self.starts = 0
+        self.process = Process("osmem-server", [], self.dir)
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
     async def start(self) -> None:
-        self.starts += 1
-        log_path = self.dir / f"osmem-{self.starts}.log"
-        self.process = Process("osmem-server", [
-            str(self.binary), "-addr", f"{HOST}:{self.port}", "-no-stdin-watch", "-parent-pid", str(os.getpid()),
-        ], log_path)
-        await self.process.start()
+        self.process.argv = [str(self.binary), "-addr", f"{HOST}:{self.port}", "-no-stdin-watch",
+                             "-parent-pid", str(os.getpid())]
+        self.process.spawn()
         try:
-            await wait_until(lambda: self._announced(log_path), 20, "osmem-server start")
+            await wait_until(self._announced, 20, "osmem-server start")
         except TimeoutError:
             raise self.process.failure("did not print its address") from None
 
-    async def _announced(self, log_path: Path) -> bool:
+    async def _announced(self) -> bool:
         if not self.process.running:
             raise self.process.failure("exited")
-        first_line = log_path.read_text().partition("\n")[0]
+        first_line = self.process.log_path.read_text().partition("\n")[0]
         if not first_line.startswith("{"):
             return False
         self.port = int(json.loads(first_line)["url"].rsplit(":", 1)[1])
         return True
 
     async def stop(self) -> None:
-        await self.process.stop()
+        await stopped(self.process)
 
 
 @dataclass(frozen=True)
@@ -209,7 +159,7 @@ class ReplicaSettings:
     redis_url: str
     redis_timeout_ms: int
     search_url: str | None       # set when the city API is in the mix
-    api_keys_file: Path | None
+    api_key: str
 
 
 class Replica:
@@ -217,58 +167,35 @@ class Replica:
     port (a new pod); a restart after a crash keeps both (the kubelet restarting the container)."""
 
     def __init__(self, name: str, workdir: Path, settings: ReplicaSettings):
-        self.name, self.settings = name, settings
-        self.dir = workdir / name
-        self.dir.mkdir(exist_ok=True)
+        self.name = name
         self.port = 0
-        self.starts = 0
-        self.process: Process | None = None
+        self.process = Petrel(settings.binary, workdir / name, self.environment(name, settings), settings.api_key, name)
 
     def __repr__(self) -> str:
         return f"{self.name}:{self.port}"
 
-    def environment(self) -> dict[str, str]:
-        settings = self.settings
+    @staticmethod
+    def environment(name: str, settings: ReplicaSettings) -> dict[str, str]:
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HTTP_HOST": HOST, "HTTP_PORT": str(self.port),
-            "APP_ENV": "production", "POD_NAME": self.name, "NODE_NAME": "fleet", "POD_NAMESPACE": "fleet",
-            "DATA_DIR": str(self.dir / "data"),
-            "READY_MIN_UPTIME_SECONDS": "0",
-            "SHUTDOWN_DRAIN_SECONDS": str(settings.drain_seconds),
-            "SHUTDOWN_TIMEOUT_SECONDS": str(settings.shutdown_timeout_seconds),
+            "APP_ENV": "production", "POD_NAME": name, "NODE_NAME": "fleet", "POD_NAMESPACE": "fleet",
+            "READY_MIN_UPTIME_SECONDS": 0,
+            "SHUTDOWN_DRAIN_SECONDS": settings.drain_seconds,
+            "SHUTDOWN_TIMEOUT_SECONDS": settings.shutdown_timeout_seconds,
             "COUNTER_STORE": "redis", "REDIS_URL": settings.redis_url,
             # The default 250 ms is a production latency budget; on a shared 2-core machine a
             # scheduler stall that long would read as a lost request. These scenarios test the
             # lifecycle, not latency.
-            "REDIS_TIMEOUT_MS": str(settings.redis_timeout_ms),
+            "REDIS_TIMEOUT_MS": settings.redis_timeout_ms,
         }
         if settings.search_url:
-            env |= {"CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": settings.search_url,
-                    "API_KEYS_FILE": str(settings.api_keys_file)}
+            env |= {"CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": settings.search_url}
         return env
 
     async def start(self) -> None:
         """Starts the process and waits until it listens (not until it is ready: that is the
         controller's business). Port 0 on the first start: Petrel picks one and logs it."""
-        self.starts += 1
-        log_path = self.dir / f"petrel-{self.starts}.log"
-        # cwd is the replica's own directory: Petrel reads ./.env, and a developer's must not leak in.
-        self.process = Process(self.name, [str(self.settings.binary)], log_path, self.environment(), self.dir)
-        await self.process.start()
-        try:
-            await wait_until(lambda: self._listening(log_path), 30, f"{self.name} listening")
-        except TimeoutError:
-            raise self.process.failure("did not log 'listening'") from None
-
-    async def _listening(self, log_path: Path) -> bool:
-        if not self.process.running:
-            raise self.process.failure(f"exited {self.process.process.returncode} at start")
-        for line in log_path.read_text(errors="replace").splitlines():
-            if '"listening"' in line:
-                self.port = int(json.loads(line)["port"])
-                return True
-        return False
+        await asyncio.to_thread(self.process.start, self.port, None, 30)
+        self.port = self.process.port
 
     async def readiness(self, timeout: float) -> http1.Response:
         return await http1.get_once(HOST, self.port, "/readiness", timeout)
@@ -292,7 +219,9 @@ class LoadBalancer:
         self.dir.mkdir()
         self.port = free_port()
         self.generation = 0
-        self.process: Process | None = None
+        self.process = Process("nginx", [
+            "nginx", "-p", self.dir, "-c", self.dir / "nginx.conf", "-e", self.dir / "error.log",
+        ], self.dir)
 
     def render(self, upstreams: list[Replica]) -> str:
         if upstreams:
@@ -345,10 +274,7 @@ http {{
     async def start(self, upstreams: list[Replica]) -> None:
         (self.dir / "tmp").mkdir()
         self._write(upstreams)
-        self.process = Process("nginx", [
-            "nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-e", str(self.dir / "error.log"),
-        ], self.dir / "nginx.out")
-        await self.process.start()
+        self.process.spawn()
         await self._wait_for_generation()
 
     async def apply(self, upstreams: list[Replica]) -> float:
@@ -376,9 +302,9 @@ http {{
 
     async def stop(self) -> None:
         # SIGQUIT is nginx's graceful stop.
-        if self.process and self.process.running:
+        if self.process.running:
             self.process.send(signal.SIGQUIT)
             try:
-                await self.process.wait(10)
+                await exited(self.process, 10)
             except TimeoutError:
-                await self.process.stop()
+                await stopped(self.process)

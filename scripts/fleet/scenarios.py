@@ -15,7 +15,7 @@ from collections import Counter
 
 from endpoints import READY
 from loadgen import LoadGenerator, Outcome, describe_failures, mix_label, table
-from processes import log, now, wait_until
+from processes import exited, log, now, wait_until
 from stack import COUNTER_KEY, Fleet
 
 WARMUP = 2.0
@@ -153,8 +153,8 @@ class RollingRestart(Scenario):
             old.process.send(signal.SIGTERM)
             unrouted = await controller.wait_until_routed(
                 lambda names, gone=old.name: gone not in names, drain + 10, f"nginx stops routing to {old.name}")
-            code = await old.process.wait(drain + fleet.options.shutdown_timeout_seconds + 10)
-            exited = run.event(f"{old!r} exited {code}")
+            code = await exited(old.process, drain + fleet.options.shutdown_timeout_seconds + 10)
+            exited_at = run.event(f"{old!r} exited {code}")
             fleet.forget(old)
             new = await fleet.add_replica()
             launched = run.event(f"started {new!r}")
@@ -166,7 +166,7 @@ class RollingRestart(Scenario):
                       "drain: requests sent after the drain would fail")
             run.figure(f"{old.name} -> {new.name}",
                        f"out of nginx {unrouted - sigterm:.2f}s after SIGTERM (drain {drain:g}s), exited {code} "
-                       f"after {exited - sigterm:.2f}s; {new.name} routed {routed - launched:.2f}s after start")
+                       f"after {exited_at - sigterm:.2f}s; {new.name} routed {routed - launched:.2f}s after start")
             self.new_replicas.append((new, routed))
         run.figure("rolling restart took", f"{now() - started:.1f}s")
 
@@ -188,7 +188,7 @@ class ReplicaKill(Scenario):
         self.victim = victim.name
         self.killed = run.event(f"SIGKILL {victim!r}")
         victim.process.send(signal.SIGKILL)
-        await victim.process.wait(10)
+        await exited(victim.process, 10)
         # The kubelet restarts the container in the same pod: same name, same port.
         await victim.start()
         self.restarted = run.event(f"restarted {victim!r}")

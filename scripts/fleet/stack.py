@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from endpoints import MINIMUM_DRAIN, EndpointsController
-from processes import LoadBalancer, Redis, Replica, ReplicaSettings, SearchServer, SetupError, log
+from processes import LoadBalancer, Redis, Replica, ReplicaSettings, SearchServer, SetupError, log, stopped
 
 COUNTER_KEY = "petrel:hits"   # Petrel's default COUNTER_KEY
 
@@ -67,18 +67,14 @@ class Fleet:
         binary.parent.mkdir()
         # A copy: the build under .build/ may be replaced while the scenario runs.
         shutil.copy2(self.options.binary, binary)
-        keys_file = None
         await self.redis.start()
         if self.search:
             await self.search.start()
-            keys_file = self.workdir / "api-keys"
-            keys_file.write_text(self.api_key + "\n")
-            keys_file.chmod(0o600)
         self._replica_settings = ReplicaSettings(
             binary=binary, drain_seconds=self.options.drain_seconds,
             shutdown_timeout_seconds=self.options.shutdown_timeout_seconds,
             redis_url=self.redis.url, redis_timeout_ms=self.options.redis_timeout_ms,
-            search_url=self.search.url if self.search else None, api_keys_file=keys_file)
+            search_url=self.search.url if self.search else None, api_key=self.api_key)
         await asyncio.gather(*(self.add_replica() for _ in range(self.options.replicas)))
         await self.controller.start(expected=self.options.replicas, timeout=60)
         log(f"fleet up: {self.options.replicas} replicas behind nginx on 127.0.0.1:{self.balancer.port}, "
@@ -116,8 +112,7 @@ class Fleet:
         """nginx first (no new traffic), then the replicas together, then their backends."""
         await self.balancer.stop()
         patience = self.options.drain_seconds + self.options.shutdown_timeout_seconds + 5
-        await asyncio.gather(*(replica.process.stop(patience) for replica in self.replicas if replica.process))
-        if self.search and self.search.process:
+        await asyncio.gather(*(stopped(replica.process, patience) for replica in self.replicas))
+        if self.search:
             await self.search.stop()
-        if self.redis.process:
-            await self.redis.process.stop()
+        await stopped(self.redis.process)

@@ -108,7 +108,8 @@ class ClusterExporters:
         """Pod `index` of the Deployment, the same on every run; one node per pod, as the kit spreads them."""
         suffix = "".join(random.Random(f"{self.deployment}-{index}").choices(POD_NAME_CHARACTERS, k=5))
         name = f"{self.deployment}-{POD_TEMPLATE_HASH}-{suffix}"
-        return Pod(name, str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.namespace}/{name}")), f"ip-10-0-{index + 1}-17.ec2.internal")
+        uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.namespace}/{name}"))
+        return Pod(name, uid, f"ip-10-0-{index + 1}-17.ec2.internal")
 
     @property
     def live_pod(self) -> Pod:
@@ -132,10 +133,12 @@ class ClusterExporters:
             + _family("kube_deployment_status_replicas_available", "gauge",
                       "[STABLE] The number of available replicas per deployment.", [(deployment, self.replicas)])
             + _family("kube_horizontalpodautoscaler_spec_max_replicas", "gauge",
-                      "Upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.",
+                      "Upper limit for the number of pods that can be set by the autoscaler; "
+                      "cannot be smaller than MinReplicas.",
                       [(hpa, self.hpa_max)])
             + _family("kube_horizontalpodautoscaler_spec_min_replicas", "gauge",
-                      "Lower limit for the number of pods that can be set by the autoscaler, default 1.", [(hpa, self.hpa_min)])
+                      "Lower limit for the number of pods that can be set by the autoscaler, default 1.",
+                      [(hpa, self.hpa_min)])
             + _family("kube_horizontalpodautoscaler_status_current_replicas", "gauge",
                       "Current number of replicas of pods managed by this autoscaler.", [(hpa, self.replicas)])
             + _family("kube_pod_container_resource_limits", "gauge",
@@ -144,7 +147,8 @@ class ClusterExporters:
                       [({**container(pod), "node": pod.node, "resource": resource, "unit": _UNITS[resource]}, limit)
                        for pod in self.pods for resource, limit in self.limits.items()])
             + _family("kube_pod_container_status_restarts_total", "counter",
-                      "[STABLE] The number of container restarts per container.", [(container(pod), 0) for pod in self.pods])
+                      "[STABLE] The number of container restarts per container.",
+                      [(container(pod), 0) for pod in self.pods])
         )
         return "\n".join(lines) + "\n"
 
@@ -155,9 +159,11 @@ class ClusterExporters:
         throttled = int(periods * THROTTLED_SHARE)
 
         def cgroups(pod: Pod) -> list:
-            pod_cgroup = f"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{pod.uid.replace('-', '_')}.slice"
+            pod_cgroup = ("/kubepods.slice/kubepods-burstable.slice/"
+                          f"kubepods-burstable-pod{pod.uid.replace('-', '_')}.slice")
             container_id = hashlib.sha256(pod.name.encode()).hexdigest()
-            return [{"container": "", "id": pod_cgroup, "image": "", "name": "", "namespace": self.namespace, "pod": pod.name},
+            return [{"container": "", "id": pod_cgroup, "image": "", "name": "", "namespace": self.namespace,
+                     "pod": pod.name},
                     {"container": self.container, "id": f"{pod_cgroup}/cri-containerd-{container_id}.scope",
                      "image": self.image, "name": container_id, "namespace": self.namespace, "pod": pod.name}]
         series = [labels for pod in self.pods for labels in cgroups(pod)]
@@ -201,7 +207,8 @@ class ClusterExporters:
         target = f"127.0.0.1:{self.server.server_port}"
         return [
             {"job_name": KSM_JOB, "honor_labels": True, "static_configs": [{"targets": [target], "labels": {
-                "namespace": "monitoring", "pod": "kube-state-metrics-6f8d7c9b5-q2w4e", "container": "kube-state-metrics"}}]},
+                "namespace": "monitoring", "pod": "kube-state-metrics-6f8d7c9b5-q2w4e",
+                "container": "kube-state-metrics"}}]},
             {"job_name": KUBELET_JOB, "honor_labels": True, "metrics_path": CADVISOR_PATH, "static_configs": [
                 {"targets": [target], "labels": {"namespace": "kube-system", "metrics_path": CADVISOR_PATH}}]},
         ]

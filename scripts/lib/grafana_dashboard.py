@@ -11,12 +11,15 @@ from pathlib import Path
 import monitoring_promql as promql
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy/monitoring/grafana/petrel.json"
-# Grafana's built-in variables that queries may use besides the dashboard's own.
-GRAFANA_VARIABLES = {"__rate_interval", "__interval", "__range"}
+# Grafana's built-in variables that queries may use besides the dashboard's own, with a value
+# of the kind Grafana gives them. They stand where PromQL wants a duration; the dashboard's own
+# variables stand in label values, where PromQL takes any text.
+GRAFANA_VARIABLES = {"__rate_interval": "1m", "__interval": "15s", "__range": "1h"}
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\[\[(\w+)(?::\w+)?\]\]|\$(\w+)")
 # A variable's query is Grafana syntax around PromQL: label_values(<selector>, <label>) or
 # query_result(<expr>); label_values(<label>) alone has no PromQL in it.
-_VARIABLE_QUERY = re.compile(r"^\s*(?:label_values\((?P<selector>.+),\s*(?P<label>\w+)\s*\)|query_result\((?P<expr>.+)\))\s*$", re.S)
+_VARIABLE_QUERY = re.compile(
+    r"^\s*(?:label_values\((?P<selector>.+),\s*(?P<label>\w+)\s*\)|query_result\((?P<expr>.+)\))\s*$", re.S)
 # Grafana's escaping of a variable's value in a Prometheus query: regex metacharacters for
 # multi-value and All variables (their values land in =~ matchers), quotes otherwise.
 _REGEX_METACHARACTERS = re.compile(r"[$^*{}\[\]'+?.()|]")
@@ -28,9 +31,18 @@ class Query:
     kind: str  # panel, annotation or variable
     expr: str  # as written, $variables included
 
+    @property
+    def promql(self) -> str:
+        """The expression with Grafana's built-in variables filled in, so that it parses; the
+        dashboard's own $variables stay, inside label values."""
+        return substitute(self.expr, {**{name: f"${name}" for name in variables_used(self.expr)}, **GRAFANA_VARIABLES})
+
+    def metric_names(self) -> set:
+        return promql.metric_names(self.promql)
+
     def reads_cluster_metrics(self) -> bool:
         """True when the query needs kube-state-metrics or cAdvisor, which only a cluster has."""
-        return bool(promql.metric_names(self.expr) & promql.CLUSTER_METRICS)
+        return bool(self.metric_names() & promql.CLUSTER_METRICS)
 
 
 def load(path: Path = DASHBOARD) -> dict:
@@ -60,7 +72,8 @@ def queries(dashboard: dict) -> list:
     found = []
     for panel in panels(dashboard):
         for target in panel.get("targets", []):
-            found.append(Query(f'panel {panel.get("id")} "{panel.get("title")}" target {target.get("refId")}', "panel", target.get("expr", "")))
+            where = f'panel {panel.get("id")} "{panel.get("title")}" target {target.get("refId")}'
+            found.append(Query(where, "panel", target.get("expr", "")))
     for annotation in dashboard.get("annotations", {}).get("list", []):
         if "expr" in annotation:
             found.append(Query(f'annotation "{annotation.get("name")}"', "annotation", annotation["expr"]))
@@ -107,13 +120,15 @@ def selections(dashboard: dict, label_values) -> dict:
             continue
         m = _VARIABLE_QUERY.match(variable_query(variable))
         if not m or not m.group("selector"):
-            raise ValueError(f"variable ${variable['name']}: only label_values(<selector>, <label>) queries can be resolved here")
+            raise ValueError(f"variable ${variable['name']}: only label_values(<selector>, <label>) queries "
+                             "can be resolved here")
         for selection, values in chosen.items():
             options = sorted(label_values(substitute(m.group("selector"), values), m.group("label")))
             if not options:
                 raise LookupError(f"variable ${variable['name']} has no options ({selection}: {values})")
             if selection == "all" and variable.get("includeAll"):
-                values[variable["name"]] = variable.get("allValue") or "(" + "|".join(_escape(o, variable) for o in options) + ")"
+                escaped = "|".join(_escape(option, variable) for option in options)
+                values[variable["name"]] = variable.get("allValue") or f"({escaped})"
             else:
                 values[variable["name"]] = _escape(options[0], variable)
     return chosen

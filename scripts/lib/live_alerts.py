@@ -26,8 +26,8 @@ servers' logs.
 usage: live_alerts.py --petrel-bin PATH
 """
 import argparse
+import asyncio
 import contextlib
-import http.client
 import http.server
 import json
 import shutil
@@ -44,9 +44,10 @@ import yaml
 
 import cluster_exporters
 import grafana_dashboard as dash
+import http1
 import live_stack
 import monitoring_promql as promql
-from live_stack import wait_until
+from petrel_process import HOST, Petrel, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ALERTMANAGER_CONFIG = ROOT / "deploy/monitoring/alertmanager/alertmanager.yml"
@@ -140,30 +141,31 @@ class AlertWatch(threading.Thread):
 class Traffic(threading.Thread):
     """Steady user traffic over a keep-alive connection, counted by status class."""
 
-    def __init__(self, petrel: live_stack.Petrel):
+    def __init__(self, petrel: Petrel):
         super().__init__(daemon=True)
         self.petrel = petrel
         self.counts = Counter()
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        connection, sent, next_at = None, 0, time.monotonic()
+        asyncio.run(self.send())
+
+    async def send(self) -> None:
+        # The connection reconnects by itself after Petrel closed it (kill -9, restart).
+        connection = http1.Connection(HOST, self.petrel.port, timeout=2)
+        sent, next_at = 0, time.monotonic()
         while not self.stopped.is_set():
             try:
-                connection = connection or http.client.HTTPConnection("127.0.0.1", self.petrel.port, timeout=2)
-                connection.request("GET", TRAFFIC_PATHS[sent % len(TRAFFIC_PATHS)], headers={"X-API-Key": self.petrel.api_key})
-                response = connection.getresponse()
-                response.read()
+                response = await connection.request("GET", TRAFFIC_PATHS[sent % len(TRAFFIC_PATHS)],
+                                                    {"X-API-Key": self.petrel.api_key})
                 self.counts[f"{response.status // 100}xx"] += 1
-            except (OSError, http.client.HTTPException):
+            except http1.RequestFailed:
                 self.counts["refused"] += 1
-                if connection:
-                    connection.close()
-                connection = None
             sent += 1
             # Keep the rate, but never make up for lost time with a burst.
             next_at = max(next_at + 1 / TRAFFIC_PER_SECOND, time.monotonic() - 1)
-            self.stopped.wait(max(0.0, next_at - time.monotonic()))
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        connection.close()
 
     def stop(self) -> None:
         self.stopped.set()
@@ -181,7 +183,8 @@ class WebhookReceiver:
             def do_POST(self):
                 payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 for alert in payload["alerts"]:
-                    deliveries.append((time.monotonic(), self.path.strip("/"), alert["labels"]["alertname"], alert["status"]))
+                    deliveries.append((time.monotonic(), self.path.strip("/"), alert["labels"]["alertname"],
+                                       alert["status"]))
                 self.send_response(200)
                 self.end_headers()
 
@@ -260,7 +263,8 @@ def dashboard_without_data(prometheus: live_stack.Prometheus) -> tuple:
     dashboard = dash.load()
     queries = dash.queries(dashboard)
     chosen = dash.selections(dashboard, prometheus.label_values)
-    empty = {selection: [q.where for q in queries if not prometheus.query(dash.substitute(q.expr, {**values, **GRAFANA_BUILTINS}))]
+    empty = {selection: [q.where for q in queries
+                         if not prometheus.query(dash.substitute(q.expr, {**values, **GRAFANA_BUILTINS}))]
              for selection, values in chosen.items()}
     return queries, chosen, empty
 
@@ -275,9 +279,9 @@ def rule_problems(prometheus: live_stack.Prometheus) -> tuple:
                 for r in rules if r["health"] != "ok"]
     cluster_rules = [r for r in rules if promql.metric_names(r["query"]) & promql.CLUSTER_METRICS]
     for rule in cluster_rules:
-        for name, matchers in promql.selectors(rule["query"]):
-            if not prometheus.query(name + matchers):
-                problems.append(f"rule {rule['name']}: {name}{matchers} selects no series")
+        for selector in map(promql.selector_text, promql.selectors(rule["query"])):
+            if not prometheus.query(selector):
+                problems.append(f"rule {rule['name']}: {selector} selects no series")
     return len(rules), [r["name"] for r in cluster_rules], problems
 
 
@@ -295,7 +299,8 @@ class Run:
         stack.callback(self.alertmanager.stop)
         self.exporters = cluster_exporters.ClusterExporters(NAMESPACE)
         stack.callback(self.exporters.stop)
-        self.petrel = live_stack.Petrel(petrel_bin, workdir, self.exporters.downward_api())
+        self.petrel = Petrel(petrel_bin, workdir / "petrel",
+                             {"APP_ENV": "development", **self.exporters.downward_api()})
         stack.callback(self.petrel.stop)
         self.prometheus = live_stack.Prometheus(workdir)
         stack.callback(self.prometheus.stop)
@@ -317,18 +322,18 @@ class Run:
         log(f"{name}: {action()}")
 
     def fault_switch(self, path: str, body: dict | None = None) -> str:
-        status, answer = self.petrel.request("POST", path, body)
-        if status != 200:
-            raise RuntimeError(f"POST {path} answered {status}: {answer[:300]!r}")
-        return f"POST {path} {json.dumps(body) if body else ''}".rstrip() + f" -> {answer.decode()}"
+        response = self.petrel.request("POST", path, body)
+        if response.status != 200:
+            raise RuntimeError(f"POST {path} answered {response.status}: {response.body[:300]!r}")
+        return f"POST {path} {json.dumps(body) if body else ''}".rstrip() + f" -> {response.body.decode()}"
 
     def kill_petrel(self) -> str:
         self.petrel.stop(signal.SIGKILL)
-        return f"kill -9 petrel (pid {self.petrel.process.pid})"
+        return f"kill -9 petrel (pid {self.petrel.pid})"
 
     def restart_petrel(self) -> str:
-        self.petrel.start(self.petrel.port)
-        return f"petrel restarted on the same port, pid {self.petrel.process.pid}"
+        self.petrel.start(self.petrel.port, ready_path="/healthz")
+        return f"petrel restarted on the same port, pid {self.petrel.pid}"
 
     def start(self) -> None:
         rules = self.workdir / "rules.yaml"
@@ -336,14 +341,17 @@ class Run:
                         "--output", str(rules)], check=True)
         missing = promql.CLUSTER_METRICS - live_stack.exported_metric_names(self.exporters.exposition())
         if missing:
-            raise RuntimeError(f"the dashboard or rules read {sorted(missing)}, which the cluster stand-in does not serve: "
-                               "add them to scripts/lib/cluster_exporters.py, shaped as the real exporter emits them")
+            raise RuntimeError(f"the dashboard or rules read {sorted(missing)}, which the cluster stand-in "
+                               "does not serve: add them to scripts/lib/cluster_exporters.py, shaped as the real "
+                               "exporter emits them")
         self.alertmanager.start(alertmanager_config(self.webhook.url))
         self.exporters.start()
-        self.petrel.start()
+        self.petrel.start(ready_path="/healthz")
         scrape_configs = self.exporters.scrape_configs()
-        config = prometheus_config(rules, self.petrel.port, self.exporters.live_pod.name, self.alertmanager.port, scrape_configs)
-        self.prometheus.start(config, [f"--query.lookback-delta={LOOKBACK_DELTA}", f"--rules.alert.resend-delay={RESEND_DELAY}"])
+        config = prometheus_config(rules, self.petrel.port, self.exporters.live_pod.name, self.alertmanager.port,
+                                   scrape_configs)
+        self.prometheus.start(config, [f"--query.lookback-delta={LOOKBACK_DELTA}",
+                                       f"--rules.alert.resend-delay={RESEND_DELAY}"])
         log(f"petrel :{self.petrel.port} as pod {self.exporters.live_pod.name}, prometheus :{self.prometheus.port}, "
             f"alertmanager :{self.alertmanager.port}, cluster stand-in :{self.exporters.server.server_port}, "
             f"rules scaled 1/{TIME_SCALE}, scrape and evaluation every {INTERVAL}")
@@ -383,7 +391,8 @@ class Run:
         self.check_dashboard_and_rules()
         faulted = Counter(self.traffic.counts) - before
         self.notes.append(f"traffic while faults were on: {sum(faulted.values())} requests, "
-                          f"{faulted['5xx'] / max(1, sum(faulted.values())):.0%} answered 5xx (error_rate {ERROR_RATE})")
+                          f"{faulted['5xx'] / max(1, sum(faulted.values())):.0%} answered 5xx "
+                          f"(error_rate {ERROR_RATE})")
 
         self.step("faults off", lambda: self.fault_switch("/faults/disable"))
         for key in PAGES:
@@ -412,12 +421,13 @@ class Run:
         cluster = sum(q.reads_cluster_metrics() for q in queries)
         for selection, values in chosen.items():
             picked = ", ".join(f"{k}={v}" for k, v in values.items())
-            self.notes.append(f"dashboard, {selection} ({picked}): {len(queries) - len(empty[selection])} of {len(queries)} "
-                              f"queries returned data ({cluster} of them read the kube-state-metrics/cAdvisor stand-in)")
+            self.notes.append(f"dashboard, {selection} ({picked}): {len(queries) - len(empty[selection])} of "
+                              f"{len(queries)} queries returned data ({cluster} of them read the "
+                              "kube-state-metrics/cAdvisor stand-in)")
             self.failures += [f"dashboard query without data ({selection}): {where}" for where in empty[selection]]
         checked, cluster_rules, problems = rule_problems(self.prometheus)
-        self.notes.append(f"rules: {checked} evaluated, {len(problems)} problem(s); {len(cluster_rules)} read the stand-in's "
-                          f"series ({', '.join(cluster_rules)})")
+        self.notes.append(f"rules: {checked} evaluated, {len(problems)} problem(s); {len(cluster_rules)} read "
+                          f"the stand-in's series ({', '.join(cluster_rules)})")
         self.failures += problems
 
     def ticket_held_back_by_page(self) -> None:
@@ -451,17 +461,19 @@ class Run:
                 resolved = "not expected during the test (short window of minutes)"
             else:
                 resolved_at = self.watch.first(key, None, self.steps.get(resolve_step, float("inf")))
-                resolved = f"{resolved_at - self.steps[resolve_step]:.1f}s after {resolve_step}" if resolved_at else "NO"
+                resolved = (f"{resolved_at - self.steps[resolve_step]:.1f}s after {resolve_step}" if resolved_at
+                            else "NO")
             rows.append((key, fired, resolved))
         rows.append(("", "", ""))
         rows.append(("notification", "delivered", ""))
         for t, receiver, alertname, status in self.webhook.first_deliveries():
             rows.append((f"{receiver} <- {alertname} {status}", self.since_step(t), ""))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
     def since_step(self, t: float) -> str:
-        name, at = max(((n, s) for n, s in self.steps.items() if s <= t), key=lambda step: step[1], default=("start", START))
+        name, at = max(((n, s) for n, s in self.steps.items() if s <= t), key=lambda step: step[1],
+                       default=("start", START))
         return f"{t - at:.1f}s after {name}"
 
 

@@ -1,14 +1,17 @@
 """PromQL helpers shared by scripts/gen-monitoring.py, scripts/check-dashboard.py and the
-live alert test.
+live alert test, on the syntax tree of the promql-parser package (installed by the scripts
+that run these, see scripts/lib/tools.sh).
 
 Two jobs: scale the durations in rules (for the time-compressed live test), and list the
 metric names an expression reads, so a rule or panel that names a metric nobody exports
 fails in CI instead of staying silent forever (promtool accepts any name).
 """
-import re
+from datetime import timedelta
 
-# The metric contract (docs: /work/shared/DESIGN.md "Telemetry"), plus what the rules and
-# dashboard read from Prometheus itself and from kube-state-metrics.
+import promql_parser
+
+# The metric contract (docs/contract.md, "Telemetry"), plus what the rules and dashboard read
+# from Prometheus itself and from kube-state-metrics.
 HISTOGRAMS = {"http_server_request_duration_seconds", "petrel_dependency_request_duration_seconds"}
 PETREL_METRICS = {
     "http_server_active_requests", "petrel_build_info", "petrel_ready", "petrel_uptime_seconds",
@@ -31,92 +34,84 @@ CADVISOR_METRICS = {"container_cpu_cfs_periods_total", "container_cpu_cfs_thrott
 CLUSTER_METRICS = KSM_METRICS | CADVISOR_METRICS
 EXTERNAL_METRICS = PETREL_METRICS | PROMETHEUS_METRICS | CLUSTER_METRICS
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
-_RANGE = re.compile(r"\[([0-9smhdwy]+)(?::([0-9smhdwy]*))?\]")
-_OFFSET = re.compile(r"\boffset\s+([0-9smhdwy]+)")
-_KEYWORDS = {
-    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
-    "offset", "bool", "inf", "nan", "atan2", "start", "end",
-}
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
-_BRACES = re.compile(r"\{[^{}]*\}")
-_BRACKETS = re.compile(r"\[[^\[\]]*\]")
-_GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
-_IDENT = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-_MATCHERS = re.compile(r"\s*(\{[^{}]*\})")
 
-
-def seconds(duration: str) -> float:
-    parts = _DURATION.findall(duration)
-    if not parts or "".join(n + u for n, u in parts) != duration:
-        raise ValueError(f"not a Prometheus duration: {duration!r}")
-    return sum(int(n) * _UNITS[u] for n, u in parts)
-
-
-def format_duration(secs: float) -> str:
-    ms = round(secs * 1000)
-    if ms <= 0:
-        raise ValueError("duration scaled to zero")
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+def parse(expr: str) -> promql_parser.Expr:
+    """The syntax tree of an expression; ValueError says what does not parse."""
+    try:
+        return promql_parser.parse(expr)
+    except ValueError as err:
+        raise ValueError(f"PromQL does not parse ({err}): {' '.join(expr.split())}") from None
 
 
 def scale_duration(duration: str, factor: int) -> str:
-    return format_duration(seconds(duration) / factor)
+    """A Prometheus duration ("5m", "1h30m") divided by factor, in the same notation."""
+    return promql_parser.display_duration(_divide(promql_parser.parse_duration(duration), factor))
 
 
-def _outside_strings(expr: str, change) -> str:
-    """Applies change to the code between string literals only: a label value or regex such
-    as status=~"[45].." looks like a range but is not one."""
-    out, pos = [], 0
-    for m in _STRING.finditer(expr):
-        out += [change(expr[pos:m.start()]), m.group(0)]
-        pos = m.end()
-    return "".join(out + [change(expr[pos:])])
+def _divide(duration: timedelta, factor: int) -> timedelta:
+    if duration / factor < timedelta(milliseconds=1):
+        raise ValueError(f"{promql_parser.display_duration(duration)} / {factor} is less than a millisecond")
+    return duration / factor
 
 
 def scale_expr(expr: str, factor: int) -> str:
-    """Divides every range, subquery step and offset in a PromQL expression by factor."""
-    def rng(m):
-        out = "[" + scale_duration(m.group(1), factor)
-        if m.group(2) is not None:
-            out += ":" + (scale_duration(m.group(2), factor) if m.group(2) else "")
-        return out + "]"
-
-    def scale(code):
-        code = _RANGE.sub(rng, code)
-        return _OFFSET.sub(lambda m: "offset " + scale_duration(m.group(1), factor), code)
-    return _outside_strings(expr, scale)
-
-
-def ranges(expr: str) -> set:
-    return {m.group(1) for m in _RANGE.finditer(_STRING.sub('""', expr))}
-
-
-def _blank(m) -> str:
-    return " " * len(m.group(0))
+    """The expression with every range, subquery step and offset divided by factor, written out
+    by the parser (laid out over several lines when long)."""
+    def scaled(node):
+        # transform() keeps a node that comes back as itself, and prettify() ignores changed
+        # attributes: each changed node is handed back as a new one, parsed from its text.
+        if isinstance(node, promql_parser.SubqueryExpr):
+            return promql_parser.parse(_subquery_text(node, factor))
+        if isinstance(node, promql_parser.MatrixSelector):
+            node.range = _divide(node.range, factor)
+        elif isinstance(node, promql_parser.VectorSelector) and node.offset:
+            node.offset = _divide(node.offset, factor)
+        else:
+            return None
+        return promql_parser.parse(str(node))
+    return promql_parser.transform(parse(expr), post_visit=scaled).prettify()
 
 
-def selectors(expr: str) -> list:
-    """(metric name, its label matchers '{...}' or '') for every vector selector in an
-    expression. Approximate PromQL lexing, good enough for the expressions in this repository:
-    strings, label matchers, ranges and grouping clauses are blanked first (keeping offsets, so
-    the matchers can be read back from the original); an identifier followed by '(' is a
-    function."""
-    code = _STRING.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], expr)
-    bare = _GROUPING.sub(_blank, _BRACKETS.sub(_blank, _BRACES.sub(_blank, code)))
+def _subquery_text(node: promql_parser.SubqueryExpr, factor: int) -> str:
+    # Written out here: str() of a subquery without a step loses its colon ([1h:] becomes [1h]).
+    if node.at:
+        raise ValueError("cannot scale a subquery with an @ modifier")
+    def scaled(duration: timedelta) -> str:
+        return promql_parser.display_duration(_divide(duration, factor))
+    text = f"{node.expr.prettify()}[{scaled(node.range)}:{scaled(node.step) if node.step else ''}]"
+    return text + (f" offset {scaled(node.offset)}" if node.offset else "")
+
+
+def _nodes(expr: str, kind) -> list:
     found = []
-    for m in _IDENT.finditer(bare):
-        word = m.group(0)
-        if bare[m.end():].lstrip().startswith("(") or word.lower() in _KEYWORDS:
-            continue
-        if re.fullmatch(r"[0-9.eE+-]+", word):
-            continue
-        braces = _MATCHERS.match(code, m.end())
-        found.append((word, expr[braces.start(1):braces.end(1)] if braces else ""))
+    promql_parser.walk(parse(expr), lambda node: found.append(node) if isinstance(node, kind) else None)
     return found
 
 
+def ranges(expr: str) -> set:
+    """The range of every range vector and subquery, as written ("5m")."""
+    return {promql_parser.display_duration(node.range)
+            for node in _nodes(expr, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr))}
+
+
+def selectors(expr: str) -> list:
+    """Every vector selector in an expression (promql_parser.VectorSelector: name, matchers)."""
+    return _nodes(expr, promql_parser.VectorSelector)
+
+
+def selector_text(selector: promql_parser.VectorSelector) -> str:
+    """A selector without its offset or @, as a query: name{matchers}."""
+    matchers = str(selector.matchers) if selector.matchers.matchers or not selector.name else ""
+    return (selector.name or "") + matchers
+
+
+def metric_name(selector: promql_parser.VectorSelector) -> str | None:
+    if selector.name:
+        return selector.name
+    return next((m.value for m in selector.matchers.matchers
+                 if m.name == "__name__" and m.op == promql_parser.MatchOp.Equal), None)
+
+
 def metric_names(expr: str) -> set:
-    """The metric names an expression selects (see selectors())."""
-    return {name for name, _ in selectors(expr)}
+    """The metric names an expression selects."""
+    return {name for name in map(metric_name, selectors(expr)) if name}

@@ -52,5 +52,15 @@ offline() {
   if unshare -n true 2>/dev/null; then unshare -n -- "$@"; else "$@"; fi
 }
 
+# The PromQL parser and YAML reader that scripts/lib/monitoring_promql.py and its users import.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+MONITORING_PYTHON=(PyYAML==6.0.3 promql-parser==0.12.0)
+
+# petrel_process start|stop|free-port ... — starts a local server (Petrel by default) on 127.0.0.1,
+# waits until it answers, and stops it by its PID: scripts/lib/petrel_process.py, which the
+# Python checks use too. `petrel_process start --dir DIR [--set NAME=VALUE]...` prints
+# "PORT PID MS"; `petrel_process stop --dir DIR` exits with the server's exit status.
+petrel_process() { python3 "$REPO_ROOT/scripts/lib/petrel_process.py" "$@"; }
+
 # free_port — prints a TCP port on 127.0.0.1 that nothing listens on now.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { petrel_process free-port; }

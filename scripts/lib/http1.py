@@ -1,18 +1,22 @@
-"""A minimal HTTP/1.1 client on asyncio streams, for the load generator and the probes.
+"""The scripts' one HTTP/1.1 client: asyncio streams, for the fleet's load generator and probes,
+and `request()` for synchronous code (the live checks, waiting for a server to answer).
 
-The standard library's clients hide what this test has to see: whether a connection was reused,
-whether the server closed it before sending a single byte, and every error by its kind.
+The standard library's clients hide what the fleet test has to see: whether a connection was
+reused, whether the server closed it before sending a single byte, and every error by its kind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from dataclasses import dataclass
 
 
-class RequestFailed(Exception):
+class RequestFailed(OSError):
     """No complete response. `kind` names the failure for the report; `before_response` is true
-    when not one byte of a response arrived, so the server cannot have answered this request."""
+    when not one byte of a response arrived, so the server cannot have answered this request.
+    An OSError, as a refused connection is: a caller polling a server that is still starting
+    treats both as "not yet"."""
 
     def __init__(self, kind: str, before_response: bool):
         super().__init__(kind)
@@ -75,8 +79,12 @@ class Connection:
             status, keep_alive, length, chunked = _parse_head(status_line, await self._read_header_lines())
             if chunked:
                 payload = await self._read_chunked()
-            else:
+            elif length is not None:
                 payload = await self.reader.readexactly(length)
+            else:
+                payload = await self.reader.read() if not keep_alive else b""
+        except RequestFailed:
+            raise
         except (ConnectionResetError, BrokenPipeError):
             raise RequestFailed("connection reset", before_response=not received_any) from None
         except asyncio.IncompleteReadError:
@@ -114,7 +122,7 @@ class Connection:
         self.reused = False
 
 
-def _parse_head(status_line: bytes, header_lines: list[bytes]) -> tuple[int, bool, int, bool]:
+def _parse_head(status_line: bytes, header_lines: list[bytes]) -> tuple[int, bool, int | None, bool]:
     parts = status_line.split(None, 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
         raise ValueError(f"status line {status_line[:60]!r}")
@@ -124,13 +132,30 @@ def _parse_head(status_line: bytes, header_lines: list[bytes]) -> tuple[int, boo
         headers[name.strip().lower()] = value.strip().lower()
     keep_alive = headers.get(b"connection") != b"close" and parts[0] == b"HTTP/1.1"
     chunked = b"chunked" in headers.get(b"transfer-encoding", b"")
-    return int(parts[1]), keep_alive, int(headers.get(b"content-length", b"0")), chunked
+    length = headers.get(b"content-length")
+    return int(parts[1]), keep_alive, None if length is None else int(length), chunked
 
 
-async def get_once(host: str, port: int, path: str, timeout: float) -> Response:
+async def once(host: str, port: int, method: str, path: str, headers: dict[str, str] | None = None,
+               body: bytes = b"", timeout: float = 5) -> Response:
     """One request on a fresh connection, closed afterwards (as a kubelet probe does)."""
     connection = Connection(host, port, timeout)
     try:
-        return await connection.request("GET", path, {"Connection": "close"})
+        return await connection.request(method, path, {"Connection": "close", **(headers or {})}, body)
     finally:
         connection.close()
+
+
+async def get_once(host: str, port: int, path: str, timeout: float) -> Response:
+    return await once(host, port, "GET", path, timeout=timeout)
+
+
+def request(method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None,
+            timeout: float = 5) -> Response:
+    """One request from synchronous code, to a URL such as http://127.0.0.1:9090/-/ready. Raises
+    RequestFailed when no complete response arrives; any status is a response."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"not an http:// URL: {url}")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return asyncio.run(once(parts.hostname, parts.port or 80, method, path, headers, body, timeout))
