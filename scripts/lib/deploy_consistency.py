@@ -11,30 +11,59 @@ Catches the drift that schema and policy scanners cannot see:
               working directory, and the image's /app is read-only on purpose
   apikeys     API_KEYS_FILE is set and lies on a whole Secret volume: a subPath mount never
               sees a rotated Secret, and without keys every write is refused
-  parity      Kustomize prod and Helm prod produce the same (kind, name) set
+  hpa         a Deployment an HPA scales carries no spec.replicas (every apply would reset the
+              HPA's choice), and every HPA targets a Deployment of its render
+  counter     a Petrel that keeps a store in SQLite (COUNTER_STORE or CITY_STORE=sqlite) runs
+              exactly one pod: several would each count their own hits and keep their own cities
+  bare        renders for a cluster without CRDs (the plain `helm install`, prod values on a
+              bare cluster, the kind paths) contain no custom resource
+  starts      on the kind paths and the plain `helm install`, every pod's Secrets, ConfigMaps,
+              claims, ServiceAccount and PriorityClass are in the render or optional: nothing
+              made out of band is needed for the pods to start
+  routes      every Ingress and HTTPRoute backend is a Service port of its render
+  namespace   every namespaced object names the namespace (a component applied where no
+              namespace is set would land its objects in "default")
+  images      third-party images are pinned by digest (name:tag@sha256:...); Petrel's by tag
+  parity      Kustomize and Helm give the same (kind, name) set for staging and for prod, and the
+              Namespace the Helm deploy path labels (.github/workflows/deploy-environment.yml)
+              carries exactly the labels of each overlay's Namespace
 
 usage: deploy_consistency.py OUT_DIR [PETREL_HELP_FILE]
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
 
 import yaml
 
-COMPOSE = Path(__file__).resolve().parents[2] / "deploy/compose/compose.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "deploy/compose/compose.yaml"
+DEPLOY_WORKFLOW = ROOT / ".github/workflows/deploy-environment.yml"
+OVERLAYS = ROOT / "deploy/kubernetes/overlays"
 
-# The service's contract (DESIGN.md, runtime contract). One port serves API, probes, metrics.
+# The service's contract (docs/contract.md, runtime contract). One port serves API, probes, metrics.
 PORT, PORT_NAME = 8080, "http"
 LIVENESS_PATHS = {"/healthz", "/livez", "/alive", "/health"}
 READINESS_PATHS = {"/readiness", "/readyz", "/ready"}
 METRICS_PATH = "/metrics"
 # Service defaults, used when a render does not set the variable.
 DEFAULTS = {"SHUTDOWN_DRAIN_SECONDS": 5, "SHUTDOWN_TIMEOUT_SECONDS": 10}
-# Helm-only or Kustomize-only by design: Helm does not own its release namespace
-# (`helm install --create-namespace` / docs/deploy.md labels it), and helm test hooks.
+# Helm does not own its release namespace: the deploy workflow creates and labels it, so its
+# Namespace is compared with Kustomize's separately (namespace_parity). Helm test hooks aside.
 PARITY_EXEMPT_KINDS = {"Namespace"}
+PARITY_ENVIRONMENTS = ("staging", "prod")
+# Kinds a cluster serves without any CRD (the API groups of Kubernetes itself).
+BUILTIN_GROUPS = {"", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "scheduling.k8s.io",
+                  "storage.k8s.io", "rbac.authorization.k8s.io"}
+# Renders that must be installable on a bare cluster and start there with nothing made out of band.
+# Kustomize renders meant for a cluster without CRDs (kind); Helm renders say so in renders.json.
+BARE_KUSTOMIZE = ("kustomize-dev",)
+STARTS_ON_ITS_OWN = ("helm-default", "helm-dev", "kustomize-dev", "kustomize-dev+gateway-api")
+PETREL_IMAGE = "ghcr.io/petrel-sre/petrel"
+DIGEST = re.compile(r"^[a-z0-9.:/_-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$")
 HASH_SUFFIX = re.compile(r"-[a-z0-9]{10}$")  # kustomize's generator suffix on ConfigMaps/Secrets
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "Pod"}
 
@@ -191,6 +220,185 @@ def check_compose_workdir() -> list[str]:
     return []
 
 
+def check_hpa(name: str, docs: list[dict]) -> list[str]:
+    problems = []
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    for hpa in (d for d in docs if d["kind"] == "HorizontalPodAutoscaler"):
+        target = hpa["spec"]["scaleTargetRef"]
+        deployment = deployments.get(target["name"]) if target["kind"] == "Deployment" else None
+        if deployment is None:
+            problems.append(f"{name}: HorizontalPodAutoscaler/{hpa['metadata']['name']} scales "
+                            f"{target['kind']}/{target['name']}, which the render does not contain")
+        elif "replicas" in deployment["spec"]:
+            problems.append(f"{name}: Deployment/{target['name']} sets spec.replicas "
+                            f"({deployment['spec']['replicas']}) although HorizontalPodAutoscaler/"
+                            f"{hpa['metadata']['name']} scales it: every apply resets the HPA's count")
+    return problems
+
+
+def check_counter(name: str, docs: list[dict]) -> list[str]:
+    problems = []
+    scaled = {d["spec"]["scaleTargetRef"]["name"] for d in docs if d["kind"] == "HorizontalPodAutoscaler"}
+    for obj, _, container in petrel_workloads(docs):
+        if obj["kind"] != "Deployment":
+            continue
+        env = petrel_env(docs, container)
+        sqlite = [v for v in ("COUNTER_STORE", "CITY_STORE") if (env.get(v) or "sqlite") == "sqlite"]
+        if not sqlite:
+            continue
+        where = f"{name}: Deployment/{obj['metadata']['name']}"
+        if obj["metadata"]["name"] in scaled:
+            problems.append(f"{where} keeps {' and '.join(sqlite)} in SQLite but an HPA scales it: each pod would keep its own")
+        elif obj["spec"].get("replicas", 1) != 1:
+            problems.append(f"{where} keeps {' and '.join(sqlite)} in SQLite on {obj['spec']['replicas']} replicas: each pod would keep its own")
+    return problems
+
+
+def group(obj: dict) -> str:
+    return obj["apiVersion"].rpartition("/")[0]
+
+
+def check_bare(name: str, docs: list[dict], bare: bool) -> list[str]:
+    if not bare:
+        return []
+    return [f"{name}: {obj['kind']}/{obj['metadata']['name']} ({obj['apiVersion']}) needs a CRD, "
+            f"but this render is for a cluster without any" for obj in docs if group(obj) not in BUILTIN_GROUPS]
+
+
+def pod_templates(docs: list[dict]):
+    for obj in docs:
+        spec = pod_spec(obj)
+        if spec is not None and "helm.sh/hook" not in (obj["metadata"].get("annotations") or {}):
+            yield obj, spec
+
+
+def check_starts(name: str, docs: list[dict]) -> list[str]:
+    """Everything a pod needs from the API server is rendered, or optional."""
+    problems = []
+    present = {(d["kind"], HASH_SUFFIX.sub("", d["metadata"]["name"]) if name.startswith("kustomize") else d["metadata"]["name"])
+               for d in docs}
+    present |= {(d["kind"], d["metadata"]["name"]) for d in docs}
+
+    def need(where: str, kind: str, ref: str | None, optional: bool = False) -> None:
+        if ref and not optional and (kind, ref) not in present:
+            problems.append(f"{where} needs {kind}/{ref}, which is neither in the render nor optional")
+
+    for obj, spec in pod_templates(docs):
+        where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
+        need(where, "ServiceAccount", spec.get("serviceAccountName"))
+        need(where, "PriorityClass", spec.get("priorityClassName"))
+        claims = {c["metadata"]["name"] for c in obj["spec"].get("volumeClaimTemplates", [])}
+        for volume in spec.get("volumes", []):
+            if "secret" in volume:
+                need(where, "Secret", volume["secret"]["secretName"], volume["secret"].get("optional", False))
+            if "configMap" in volume:
+                need(where, "ConfigMap", volume["configMap"]["name"], volume["configMap"].get("optional", False))
+            if "persistentVolumeClaim" in volume and volume["persistentVolumeClaim"]["claimName"] not in claims:
+                need(where, "PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"])
+        for container in spec.get("initContainers", []) + spec.get("containers", []):
+            for source in container.get("envFrom", []):
+                for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                    if key in source:
+                        need(where, kind, source[key]["name"], source[key].get("optional", False))
+            for var in container.get("env", []):
+                for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+                    ref = (var.get("valueFrom") or {}).get(key)
+                    if ref:
+                        need(where, kind, ref["name"], ref.get("optional", False))
+    return problems
+
+
+def service_ports(docs: list[dict]) -> dict[str, set]:
+    ports: dict[str, set] = {}
+    for svc in (d for d in docs if d["kind"] == "Service"):
+        ports[svc["metadata"]["name"]] = {p["port"] for p in svc["spec"]["ports"]} | {p.get("name") for p in svc["spec"]["ports"]}
+    return ports
+
+
+def check_routes(name: str, docs: list[dict]) -> list[str]:
+    problems = []
+    ports = service_ports(docs)
+
+    def backend(where: str, service: str, port) -> None:
+        if service not in ports:
+            problems.append(f"{where}: backend Service {service} is not in the render")
+        elif port not in ports[service]:
+            problems.append(f"{where}: Service {service} has no port {port} (it has {sorted(map(str, ports[service]))})")
+
+    for obj in docs:
+        where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
+        if obj["kind"] == "Ingress":
+            for rule in obj["spec"].get("rules", []):
+                for path in rule["http"]["paths"]:
+                    svc = path["backend"]["service"]
+                    backend(where, svc["name"], svc["port"].get("name") or svc["port"].get("number"))
+        elif obj["kind"] == "HTTPRoute":
+            if not obj["spec"].get("parentRefs"):
+                problems.append(f"{where}: no parentRefs, so no Gateway serves it")
+            for rule in obj["spec"].get("rules", []):
+                refs = rule.get("backendRefs") or []
+                if not refs:
+                    problems.append(f"{where}: a rule without backendRefs")
+                for ref in refs:
+                    backend(where, ref["name"], ref.get("port"))
+    return problems
+
+
+CLUSTER_SCOPED = {"Namespace", "PriorityClass", "StorageClass", "ClusterRole", "ClusterRoleBinding",
+                  "CustomResourceDefinition", "IngressClass"}
+
+
+def check_namespace(name: str, docs: list[dict]) -> list[str]:
+    return [f"{name}: {obj['kind']}/{obj['metadata']['name']} has no metadata.namespace" for obj in docs
+            if obj["kind"] not in CLUSTER_SCOPED and not obj["metadata"].get("namespace")]
+
+
+def check_images(name: str, docs: list[dict]) -> list[str]:
+    problems = []
+    for obj, spec in ((o, pod_spec(o)) for o in docs):
+        for container in (spec or {}).get("initContainers", []) + (spec or {}).get("containers", []):
+            image, where = container["image"], f"{name}: {obj['kind']}/{obj['metadata']['name']} container {container['name']}"
+            if image.split("@")[0].rsplit(":", 1)[0] == PETREL_IMAGE:
+                if ":" not in image.split("@")[0].rsplit("/", 1)[-1] or image.split("@")[0].endswith(":latest"):
+                    problems.append(f"{where}: Petrel's image {image} has no release tag")
+            elif not DIGEST.match(image):
+                problems.append(f"{where}: {image} is not pinned by digest (name:tag@sha256:...)")
+    return problems
+
+
+def helm_path_namespace(environment: str) -> dict:
+    """The Namespace deploy-environment.yml creates for ENVIRONMENT, from the labels its step names."""
+    workflow = yaml.safe_load(DEPLOY_WORKFLOW.read_text())
+    step = next((s for s in workflow["jobs"]["deploy"]["steps"] if "NAMESPACE_LABELS" in (s.get("env") or {})), None)
+    if step is None:
+        raise SystemExit(f"FAIL parity: no step of {DEPLOY_WORKFLOW.name} names NAMESPACE_LABELS")
+    for var in ("NAMESPACE_LABELS", "ALB_NAMESPACE_LABELS"):
+        if f'"${var}"' not in step["run"]:
+            raise SystemExit(f"FAIL parity: the namespace step of {DEPLOY_WORKFLOW.name} does not apply ${var}")
+    words = step["env"]["NAMESPACE_LABELS"].split()
+    # The step adds the ALB labels where the environment's overlay uses components/ingress-alb.
+    overlay = (OVERLAYS / environment / "kustomization.yaml").read_text()
+    if re.search(r"components/ingress-alb$", overlay, re.M):
+        words += step["env"]["ALB_NAMESPACE_LABELS"].split()
+    return {"name": workflow["env"]["NAMESPACE"], "labels": dict(w.split("=", 1) for w in words)}
+
+
+def namespace_parity(environment: str, docs: list[dict]) -> list[str]:
+    namespaces = [d for d in docs if d["kind"] == "Namespace"]
+    if len(namespaces) != 1:
+        return [f"kustomize-{environment} renders {len(namespaces)} Namespaces, expected 1"]
+    kustomize = {"name": namespaces[0]["metadata"]["name"], "labels": namespaces[0]["metadata"].get("labels") or {}}
+    helm_path = helm_path_namespace(environment)
+    problems = []
+    if kustomize["name"] != helm_path["name"]:
+        problems.append(f"{environment}: Kustomize's Namespace is {kustomize['name']}, the deploy workflow's {helm_path['name']}")
+    for key in sorted(set(kustomize["labels"]) | set(helm_path["labels"])):
+        ours, theirs = kustomize["labels"].get(key), helm_path["labels"].get(key)
+        if ours != theirs:
+            problems.append(f"{environment}: Namespace label {key} is {ours!r} in Kustomize, {theirs!r} on the Helm deploy path")
+    return problems
+
+
 def identities(docs: list[dict], kustomize: bool) -> set[tuple[str, str]]:
     ids = set()
     for obj in docs:
@@ -208,30 +416,50 @@ def main() -> int:
     help_file = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     known = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{4,}\b", help_file.read_text())) if help_file else None
     renders = {p.stem: load(p) for p in sorted(out.glob("*.yaml"))}
-    results: dict[str, list[str]] = {"probes": [], "drain": [], "env": [], "workdir": [], "apikeys": [], "parity": []}
+    described = json.loads((out.parent / "renders.json").read_text())
+    checks = ("probes", "drain", "env", "workdir", "apikeys", "hpa", "counter", "bare", "starts", "routes",
+              "namespace", "images", "parity")
+    results: dict[str, list[str]] = {check: [] for check in checks}
     for name, docs in renders.items():
         results["probes"] += check_probes(name, docs)
         results["drain"] += check_drain(name, docs)
         results["workdir"] += check_workdir(name, docs)
         results["apikeys"] += check_api_keys(name, docs)
+        results["hpa"] += check_hpa(name, docs)
+        results["counter"] += check_counter(name, docs)
+        bare = (described[name]["tool"] == "helm" and not described[name]["api_versions"]) or name in BARE_KUSTOMIZE
+        results["bare"] += check_bare(name, docs, bare)
+        if name in STARTS_ON_ITS_OWN:
+            results["starts"] += check_starts(name, docs)
+        results["routes"] += check_routes(name, docs)
+        results["namespace"] += check_namespace(name, docs)
+        results["images"] += check_images(name, docs)
         if known is not None:
             results["env"] += check_env(name, docs, known)
     if known is not None:
         results["env"] += check_compose_env(known)
     results["workdir"] += check_compose_workdir()
-    kustomize, chart = identities(renders["kustomize-prod"], True), identities(renders["helm-prod"], False)
-    results["parity"] += [f"only in Kustomize prod: {k}/{n}" for k, n in sorted(kustomize - chart)]
-    results["parity"] += [f"only in Helm prod: {k}/{n}" for k, n in sorted(chart - kustomize)]
+    missing = [r for r in STARTS_ON_ITS_OWN if r not in renders]
+    results["starts"] += [f"{r}: not rendered" for r in missing]
+    compared = 0
+    for environment in PARITY_ENVIRONMENTS:
+        kustomize = identities(renders[f"kustomize-{environment}"], True)
+        chart = identities(renders[f"helm-{environment}"], False)
+        compared += len(kustomize)
+        results["parity"] += [f"only in Kustomize {environment}: {k}/{n}" for k, n in sorted(kustomize - chart)]
+        results["parity"] += [f"only in Helm {environment}: {k}/{n}" for k, n in sorted(chart - kustomize)]
+        results["parity"] += namespace_parity(environment, renders[f"kustomize-{environment}"])
+    results["parity"] += namespace_parity("dev", renders["kustomize-dev"])
 
     for check, problems in results.items():
         for problem in problems:
             print(f"FAIL {check}: {problem}")
         skipped = check == "env" and known is None
-        print(f"{check:8}{'SKIPPED (no petrel binary)' if skipped else 'ok' if not problems else f'{len(problems)} problem(s)'}"
-              f"{f' across {len(renders)} renders' if check != 'parity' else f' ({len(kustomize)} objects)'}"
-              f"{' + compose' if check in ('env', 'workdir') else ''}")
+        scope = {"parity": f" ({compared} objects in {' and '.join(PARITY_ENVIRONMENTS)}, Namespace labels of dev, staging and prod)",
+                 "starts": f" ({', '.join(STARTS_ON_ITS_OWN)})"}.get(check, f" across {len(renders)} renders")
+        print(f"{check:10}{'SKIPPED (no petrel binary)' if skipped else 'ok' if not problems else f'{len(problems)} problem(s)'}"
+              f"{scope}{' + compose' if check in ('env', 'workdir') else ''}")
     return 1 if any(results.values()) else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

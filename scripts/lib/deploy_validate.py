@@ -1,8 +1,10 @@
 """Validate rendered manifests against the Kubernetes OpenAPI schemas, strictly.
 
 Every object in every OUT/*.yaml must pass kubernetes-validate --strict for each version.
-Custom resources (Prometheus Operator) have no schema there: they are listed, not failed, and
-only for the kinds named below; their content is checked by promtool in the monitoring checks.
+Custom resources have no schema there: they are listed, not failed, and only for the kinds named
+below. The Prometheus Operator's rules are checked by promtool in the monitoring checks; an
+HTTPRoute's backends by deploy_consistency.py (routes), and its schema by the e2e workflow's
+server-side dry run against a cluster with the Gateway API CRDs.
 
 usage: deploy_validate.py OUT_DIR VERSION...
 """
@@ -14,7 +16,8 @@ from pathlib import Path
 import kubernetes_validate
 import yaml
 
-CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule")}
+CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule"),
+                ("gateway.networking.k8s.io/v1", "HTTPRoute")}
 
 
 def main() -> int:

@@ -1,15 +1,26 @@
-{{/* Resource name prefix: the release name, or "<release>-petrel" when it lacks "petrel". */}}
+{{/* The chart's name in labels and names: nameOverride, else "petrel". */}}
+{{- define "petrel.name" -}}
+{{- .Values.nameOverride | default .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Resource name prefix: fullnameOverride; else the release name, or "<release>-<name>" when
+the release name lacks the name. */}}
 {{- define "petrel.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "petrel.name" . -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
 {{/* Selector labels for one component (api, redis, elasticsearch, es-snapshots, helm-test). */}}
 {{- define "petrel.selectorLabels" -}}
-app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/name: {{ include "petrel.name" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
@@ -41,12 +52,6 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* checkov skips shared by third-party images pinned by tag; each reason is the same everywhere. */}}
-{{- define "petrel.checkovPinnedImage" -}}
-checkov.io/skip2: CKV_K8S_43=pinned by an exact release tag; digests are not resolvable offline (Renovate/Dependabot bumps the tag)
-checkov.io/skip3: CKV_K8S_15=IfNotPresent with an exact version tag; nodes pull once
-{{- end -}}
-
 {{/* The Petrel image: repository:tag, pinned by @digest when image.digest is set (the tag then
 only tells people which release it is; the digest decides what runs). */}}
 {{- define "petrel.image" -}}
@@ -64,6 +69,28 @@ from apiKeys.keys, or out of band under that name). */}}
 {{- .Values.apiKeys.existingSecret | default (printf "%s-api-keys" (include "petrel.fullname" .)) -}}
 {{- end -}}
 
+{{/* "true" when the Deployment runs exactly one pod: autoscaling off and replicaCount 1. */}}
+{{- define "petrel.singleReplica" -}}
+{{- if and (not .Values.autoscaling.enabled) (eq (int .Values.replicaCount) 1) }}true{{ end -}}
+{{- end -}}
+
+{{/* "true" when Petrel keeps a store in SQLite under /data (DATA_DIR): the counter without
+Redis, the cities without Elasticsearch. */}}
+{{- define "petrel.usesSQLite" -}}
+{{- if or (not .Values.redis.enabled) (not .Values.elasticsearch.enabled) }}true{{ end -}}
+{{- end -}}
+
+{{/* "true" when /data is a PersistentVolumeClaim: a SQLite store and persistence.data.enabled.
+Such a volume is ReadWriteOnce, so it needs a single replica (checked here). */}}
+{{- define "petrel.dataClaim" -}}
+{{- if and (include "petrel.usesSQLite" .) .Values.persistence.data.enabled -}}
+{{- if not (include "petrel.singleReplica" .) -}}
+{{- fail "persistence.data.enabled keeps the SQLite stores on one ReadWriteOnce volume: it needs replicaCount 1 and autoscaling.enabled false. To run several replicas, enable redis and elasticsearch (shared stores), or set persistence.data.enabled=false (each pod then keeps its own count and cities)" -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{/* The data volume claim of a StatefulSet (Redis, Elasticsearch): dict "root" $ "storage" SIZE. */}}
 {{- define "petrel.dataVolumeClaim" -}}
 - metadata:
@@ -75,4 +102,21 @@ from apiKeys.keys, or out of band under that name). */}}
     {{- end }}
     resources:
       requests: {storage: {{ .storage }}}
+{{- end -}}
+
+{{/* NetworkPolicy peers of a Gateway API route: httpRoute.from, else every pod in the namespaces
+of its parentRefs (the release's namespace for a parentRef without one). */}}
+{{- define "petrel.httpRoutePeers" -}}
+{{- if .Values.httpRoute.from -}}
+{{- toYaml .Values.httpRoute.from -}}
+{{- else -}}
+{{- $namespaces := list -}}
+{{- range .Values.httpRoute.parentRefs -}}
+{{- $namespaces = append $namespaces (.namespace | default $.Release.Namespace) -}}
+{{- end -}}
+{{- range $namespaces | uniq }}
+- namespaceSelector:
+    matchLabels: {kubernetes.io/metadata.name: {{ . }}}
+{{- end -}}
+{{- end -}}
 {{- end -}}

@@ -13,12 +13,15 @@ metadata:
     helm.sh/hook: test
     helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
     checkov.io/skip1: CKV_K8S_40=curlimages/curl runs as its own UID 100; runAsNonRoot and PSA restricted enforce non-root
-    {{- include "petrel.checkovPinnedImage" .root | nindent 4 }}
     checkov.io/skip4: CKV_K8S_8=a one-shot test pod serves nothing a liveness probe could check
     checkov.io/skip5: CKV_K8S_9=a one-shot test pod serves nothing a readiness probe could check
 spec:
   restartPolicy: Never
   automountServiceAccountToken: false
+  {{- with .root.Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   securityContext:
     {{- include "petrel.podSecurityContext" (dict "uid" 100 "gid" 101 "fsGroup" 101) | nindent 4 }}
   containers:
@@ -27,7 +30,7 @@ spec:
       imagePullPolicy: IfNotPresent
       env:
         - name: BASE
-          value: http://{{ include "petrel.fullname" .root }}.{{ .root.Release.Namespace }}.svc
+          value: http://{{ include "petrel.fullname" .root }}.{{ .root.Release.Namespace }}.svc:{{ .root.Values.service.port }}
         {{- range $name, $value := .env }}
         - {name: {{ $name }}, value: {{ $value | quote }}}
         {{- end }}
