@@ -381,7 +381,8 @@ def closes_after_answer(ctx: Context, raw: bytes, what: str) -> str:
     expect_status(response, 200, what)
     problems = []
     if "close" not in response.tokens("Connection"):
-        problems.append(f"expected 'Connection: close' on the answer, got Connection: {response.header('Connection')}")
+        problems.append("expected 'Connection: close' on the answer, got Connection: "
+                        + (response.header("Connection") or "absent"))
     closed = client.wait_closed(2.0)
     if not closed.closed:
         problems.append("expected the server to close the connection after the answer; still open 2s later")
