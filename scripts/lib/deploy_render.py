@@ -60,12 +60,11 @@ def render_kustomize(out: Path, renders: dict) -> list[str]:
             # kustomize refuses absolute paths; relative ones may leave the kustomization's root.
             root = Path(tmp) / name
             root.mkdir()
-            rel = lambda p: os.path.relpath(p, root)  # noqa: E731
             # The namespace again, as the overlays set it: components apply at this level.
             (root / "kustomization.yaml").write_text(yaml.safe_dump({
                 "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                "namespace": NAMESPACE, "resources": [rel(OVERLAYS / overlay)],
-                "components": [rel(KUSTOMIZE / "components" / c) for c in components]}))
+                "namespace": NAMESPACE, "resources": [os.path.relpath(OVERLAYS / overlay, root)],
+                "components": [os.path.relpath(KUSTOMIZE / "components" / c, root) for c in components]}))
             variants[name] = root
         for name, path in variants.items():
             result = kustomize(path)

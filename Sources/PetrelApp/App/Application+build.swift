@@ -129,8 +129,12 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
 
     let application = Application(
         router: router,
-        server: .http1(),
-        configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
+        server: HTTPServerBuilder { responder in
+            PetrelHTTPChannel(responder: responder, limits: configuration.connectionLimits) { readiness.phase == .draining }
+        },
+        configuration: .init(
+            address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.connectionLimits.maxConnections, logger: logger)),
         services: services,
         onServerRunning: { channel in
             readiness.markServing()

@@ -1,6 +1,8 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 
 /// The one place errors become answers: every error a handler or store throws gets the one error
 /// shape, with the request id. A path that exists under other methods gets 405 and `Allow`;
@@ -26,6 +28,18 @@ struct ErrorMiddleware: RouterMiddleware {
             return Self.answer(for: error)
         case let error as HTTPError:
             return answer(for: error, request)
+        case let error as HTTPParserError:
+            // The body stopped short: the client closed the connection (or timed out and was
+            // closed). No one reads this answer; 499 (nginx's "client closed request") keeps it
+            // out of the 5xx counts that page someone.
+            guard error == .invalidEOFState else {
+                return APIError.badRequest("the request body is not valid HTTP/1.1 (\(error))")
+            }
+            context.logger.info("client closed the connection before its request was read", metadata: ["path": .string(request.uri.path)])
+            return APIError(Self.clientClosedRequest, code: "client_closed_request", "the connection ended before the request body was read")
+        case is NIOTooManyBytesError:
+            // A chunked body grew past the limit while it was collected.
+            return APIError(.contentTooLarge, code: "payload_too_large", "the request body is larger than MAX_BODY_BYTES allows")
         case is DecodingError:
             return APIError.badRequest("the body is not the JSON this endpoint expects; see /openapi.yaml")
         default:
@@ -33,6 +47,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return APIError(.internalServerError, code: "internal_error", "an unexpected error occurred; it is logged under this request id")
         }
     }
+
+    static let clientClosedRequest = HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
 
     static func answer(for error: StoreError) -> APIError {
         switch error {

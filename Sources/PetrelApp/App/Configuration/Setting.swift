@@ -44,6 +44,15 @@ public struct Setting: Sendable, Hashable {
 extension Setting {
     static let httpHost = Setting("http.host", default: "0.0.0.0", "Address to listen on.")
     static let httpPort = Setting("http.port", default: "8080", "Port to listen on (0 picks a free one).")
+    static let httpHeaderTimeout = Setting(
+        "http.headerTimeoutSeconds", default: "15", "A request head must arrive within this, once its first byte has (then the connection is closed).")
+    static let httpBodyTimeout = Setting(
+        "http.bodyTimeoutSeconds", default: "30", "Longest pause allowed while a request body is read (then the connection is closed).")
+    static let httpIdleTimeout = Setting(
+        "http.idleTimeoutSeconds", default: "75", "A keep-alive connection idle this long is closed; keep it above the load balancer's (60 s).")
+    static let httpMaxConnections = Setting(
+        "http.maxConnections", default: nil,
+        "Most open client connections; more wait in the listen backlog. Unset: the file limit less a reserve for the backends.")
     static let appEnv = Setting("app.env", default: "production", "Environment: development, staging or production.")
     static let logLevel = Setting("log.level", default: "info", "trace, debug, info, notice, warning, error or critical.")
     static let logFormat = Setting("log.format", default: "json", "json (one object per line) or text.")
@@ -98,7 +107,7 @@ extension Setting {
 
     /// Every setting, in the order `petrel --help` lists them.
     public static let all: [Setting] = [
-        httpHost, httpPort, appEnv, logLevel, logFormat,
+        httpHost, httpPort, httpHeaderTimeout, httpBodyTimeout, httpIdleTimeout, httpMaxConnections, appEnv, logLevel, logFormat,
         readyMinUptime, shutdownDrain, shutdownTimeout, dependencyCheckInterval, maxBodyBytes,
         dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize, redisCAFile,
         cityStore, cityCacheTTL, elasticsearchURL, elasticsearchIndex, elasticsearchUsername, elasticsearchPassword,

@@ -48,7 +48,7 @@ struct CityRoutes {
         if let header = request.headers[.ifNoneMatch], let etags = Self.etags(header),
             etags.contains("*") || etags.contains(where: { $0.hasPrefix("W/") ? $0.dropFirst(2) == city.etag : $0 == city.etag })
         {
-            return Response(status: .notModified, headers: [.eTag: Self.quoted(city.etag)])
+            return Response(status: .notModified, headers: [.eTag: Self.quoted(city.etag), .cacheControl: "no-cache"])
         }
         return Self.response(city, status: .ok)
     }
@@ -137,8 +137,9 @@ struct CityRoutes {
         APIError(.notFound, code: "not_found", "no city named \"\(name.display)\"; create it with PUT /cities/{name}")
     }
 
+    /// Caches may keep a city, but must revalidate it with its ETag before every use.
     static func response(_ city: City, status: HTTPResponse.Status) -> Response {
-        JSONBody.response(CityBody(city), status: status, headers: [.eTag: quoted(city.etag)])
+        JSONBody.response(CityBody(city), status: status, headers: [.eTag: quoted(city.etag), .cacheControl: "no-cache"])
     }
 
     static func quoted(_ etag: String) -> String { "\"\(etag)\"" }

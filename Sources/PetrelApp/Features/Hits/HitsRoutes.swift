@@ -21,12 +21,15 @@ struct HitsRoutes {
         }
     }
 
+    /// A count is out of date as soon as it is sent, and `GET /hits` must reach the server to count.
+    static let noStore: HTTPFields = [.cacheControl: "no-store"]
+
     static func response(_ count: Int64, for request: Request) -> Response {
         if request.headers[.accept]?.contains("application/json") == true {
-            return JSONBody.response(["hits": count])
+            return JSONBody.response(["hits": count], headers: Self.noStore)
         }
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: "Holla! we have hit \(count) times\n")))
     }
 }

@@ -25,10 +25,12 @@ struct InfoRoutes {
     func add(to router: Router<PetrelRequestContext>) {
         let identity = configuration.identity
         router.get("/") { _, _ in
-            ServiceInfo(
+            // Uptime changes every time: nothing may cache it.
+            let info = ServiceInfo(
                 name: "petrel", version: BuildInfo.current.version, environment: configuration.environment.rawValue,
                 uptime_seconds: readiness.uptime.seconds.rounded(toPlaces: 3),
                 pod: identity.pod, node: identity.node, namespace: identity.namespace)
+            return JSONBody.response(info, headers: [.cacheControl: "no-store"])
         }
         router.get("/hello") { request, _ in
             let name = try request.uri.formDecodedQuery()["name"].map(Self.validatedName)

@@ -11,7 +11,7 @@ struct MetricsRoutes {
         router.get(RouterPath(Self.path)) { _, _ in
             let text = metrics.exposition(isReady: readiness.status.isReady, uptime: readiness.uptime.seconds)
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
     }
