@@ -35,8 +35,17 @@ final class SQLiteDatabase: Service, DependencyCheck {
         let lock = try MigrationLock(path: path + "-migration.lock")
         defer { lock.release() }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB leaves WAL databases at synchronous=NORMAL, where a commit is acknowledged before
+        // it reaches the disk and a power or filesystem fault can take it back. FULL syncs the WAL
+        // at every commit: an acknowledged write is on disk. Only the writer writes.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try migrator.migrate(pool)
         return pool
+    }
+
+    /// The writer's `PRAGMA synchronous` (2 is FULL).
+    func synchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     static var migrator: DatabaseMigrator {
@@ -53,6 +62,13 @@ final class SQLiteDatabase: Service, DependencyCheck {
 
     func run() async throws {
         try? await gracefulShutdown()
+        // A clean stop leaves everything in the main file and an empty WAL, so a copy of
+        // petrel.sqlite alone is a complete database.
+        do {
+            try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        } catch {
+            logger.warning("sqlite: could not checkpoint the WAL at shutdown; it is replayed at the next start", metadata: ["error": "\(error)"])
+        }
         try pool.close()
         logger.notice("sqlite: database closed")
     }

@@ -89,7 +89,12 @@ struct CachedCityStore: CityStore {
         do {
             _ = try await instrument.timed("cache_invalidate") { try await redis.del(keyPrefix + name.key) }
         } catch {
-            logger.error("city cache: invalidation failed; the entry stays until its TTL", metadata: ["error": "\(error)"])
+            // Throttled like the other cache errors: under write load an outage would log a line per write.
+            throttle { suppressed in
+                logger.error(
+                    "city cache: invalidation failed; the entry stays until its TTL",
+                    metadata: ["error": "\(error)", "similar_lines_suppressed": "\(suppressed)"])
+            }
         }
     }
 }

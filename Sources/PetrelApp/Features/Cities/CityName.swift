@@ -20,8 +20,11 @@ struct CityName: Sendable, Hashable {
         if let bad = display.unicodeScalars.first(where: Self.isForbidden) {
             throw .forbiddenCharacter(String(format: "U+%04X", bad.value))
         }
+        let key = Self.key(display)
+        // Invisible characters drop out of the key: a name of nothing else would share the empty key.
+        guard key.unicodeScalars.contains(where: { $0.properties.generalCategory != .spaceSeparator }) else { throw .invisible }
         self.display = display
-        self.key = Self.key(display)
+        self.key = key
     }
 
     /// Spaces (Unicode category Zs) are trimmed; tabs and newlines are control characters and
@@ -72,11 +75,12 @@ struct CityName: Sendable, Hashable {
 }
 
 enum CityNameError: Error, Equatable, CustomStringConvertible {
-    case empty, tooLong, forbiddenCharacter(String)
+    case empty, invisible, tooLong, forbiddenCharacter(String)
 
     var description: String {
         switch self {
         case .empty: "the city name is empty"
+        case .invisible: "the city name has no visible character"
         case .tooLong: "the city name is longer than \(CityName.maximumLength) characters"
         case .forbiddenCharacter(let scalar): "the city name contains the control or reserved character \(scalar)"
         }

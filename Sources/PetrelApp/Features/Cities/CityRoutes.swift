@@ -78,7 +78,7 @@ struct CityRoutes {
             limit = value
         }
         var after: String?
-        if let cursor = query["cursor"], !cursor.isEmpty {
+        if let cursor = query["cursor"] {
             guard let key = Self.decodeCursor(cursor) else {
                 throw APIError.badRequest("cursor is not one this service issued; pass next_cursor from the previous page")
             }
