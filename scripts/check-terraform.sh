@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the Terraform offline: fmt, init + validate and `terraform test` (mock_provider "aws")
 # for every module, for each environment with its own tfvars, and for bootstrap; shellcheck of
-# this script and the environment wrapper; checkov with zero failed checks. The hashicorp/aws provider comes from
+# this script and the environment wrapper, and the wrapper's test; checkov with zero failed checks. The hashicorp/aws provider comes from
 # the machine's filesystem mirror; the registry is never contacted.
 set -euo pipefail
 # shellcheck source=scripts/lib/tools.sh
@@ -76,7 +76,8 @@ run_tests "environments (guardrails)" "$tf/environments" -filter=tests/guardrail
 init_and_validate "$tf/bootstrap"
 run_tests bootstrap "$tf/bootstrap"
 
-offline shellcheck -x scripts/check-terraform.sh "$tf/tf.sh" || die "shellcheck found problems (above)"
+offline shellcheck -x scripts/check-terraform.sh "$tf/tf.sh" "$tf/tests/tf_sh_test.sh" || die "shellcheck found problems (above)"
+summary+=("$(offline "$tf/tests/tf_sh_test.sh")") || die "tf.sh builds the wrong terraform command lines (above)"
 
 checkov_output=$(offline checkov -d "$tf" --framework terraform --skip-download --compact --quiet 2>&1) || {
   printf '%s\n' "$checkov_output" >&2
