@@ -2,9 +2,10 @@
 # Runs Terraform for one environment of environments/: deploy/terraform/tf.sh ENV COMMAND [ARGS...]
 #   TF_STATE_BUCKET=<bootstrap output state_bucket> TF_STATE_REGION=us-east-1 deploy/terraform/tf.sh dev init
 #   deploy/terraform/tf.sh dev plan -out=dev.tfplan && deploy/terraform/tf.sh dev apply dev.tfplan
-# Every environment has its own state object (env/ENV/terraform.tfstate) and its own .terraform/
-# directory, and gets its own ENV/terraform.tfvars, so no command can mix two environments.
-# tests/tf_sh_test.sh checks which commands get the var file.
+# Every environment has its own state object (env/ENV/terraform.tfstate, SSE-KMS with the
+# environment's state key alias/petrel-ENV/terraform-state from the bootstrap) and its own
+# .terraform/ directory, and gets its own ENV/terraform.tfvars, so no command can mix two
+# environments. tests/tf_sh_test.sh checks which commands get the var file.
 set -euo pipefail
 
 usage() {
@@ -33,7 +34,8 @@ case $command in
     exec terraform -chdir="$root" init -input=false -reconfigure \
       -backend-config="bucket=$TF_STATE_BUCKET" \
       -backend-config="key=env/$env/terraform.tfstate" \
-      -backend-config="region=$TF_STATE_REGION" "$@"
+      -backend-config="region=$TF_STATE_REGION" \
+      -backend-config="kms_key_id=alias/petrel-$env/terraform-state" "$@"
     ;;
   apply)
     # A saved plan already carries its variables; Terraform refuses -var-file next to one. The

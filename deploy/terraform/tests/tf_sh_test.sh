@@ -3,7 +3,7 @@
 # arguments, with a stand-in terraform that prints its arguments: every plan, destroy and apply
 # without a saved plan gets the environment's var file, whatever form its options take (-target
 # module.x, -target=module.x, --target module.x, -var 'a=b'); an apply of a saved plan does not
-# (Terraform refuses one); init names the environment's state object.
+# (Terraform refuses one); init names the environment's state object and state key.
 # Run by scripts/check-terraform.sh; needs nothing but bash.
 set -euo pipefail
 
@@ -51,6 +51,7 @@ expect "output" no "$var_file" -- dev output -raw cluster_name
 expect "staging gets its own var file" yes -var-file=staging/terraform.tfvars -- staging apply -target module.eks
 expect "its own .terraform directory" yes "TF_DATA_DIR=$(dirname "$tf_sh")/environments/prod/.terraform" -- prod plan
 expect "init: the environment's state object" yes -backend-config=key=env/prod/terraform.tfstate -- prod init
+expect "init: the environment's state key" yes -backend-config=kms_key_id=alias/petrel-prod/terraform-state -- prod init
 
 if [ "$failures" -gt 0 ]; then
   echo "tf.sh: $failures of $checks checks failed" >&2
