@@ -2,6 +2,7 @@
 # token subjects of the jobs meant to use it; the roles and the GitHub variables that hold their
 # ARNs are listed in docs/pipelines.md:
 #   plan-<env>       pull requests and main         read-only, for terraform plan -lock=false
+#                    (prod: main and the prod GitHub environment only, never a pull request)
 #   terraform-<env>  the <env> GitHub environment   applies the environment's Terraform
 #   deploy-<env>     the <env> GitHub environment   reads Terraform outputs, copies the release
 #                                                   image, runs helm (cluster admin access entry)
@@ -17,9 +18,22 @@ locals {
 
   audience = { "${local.github_issuer}:aud" = "sts.amazonaws.com" }
 
-  # The token subjects each role accepts.
+  # Each environment's state key (main.tf). A map of plain values: checkov cannot resolve
+  # module.state_key[each.key] and would skip the policies that name it.
+  state_key_arns = { for env, key in module.state_key : env => key.arn }
+
+  # The token subjects each role accepts. Any pull request of the repository (any branch, any
+  # author with write access) gets the pull_request subject, so prod's plan role does not accept
+  # it: prod's state, and what a plan can read with that role, stay out of unreviewed code's reach.
+  plan_subjects = {
+    for env in var.environments : env => env == "prod" ? [
+      "repo:${local.repository}:ref:refs/heads/main", "repo:${local.repository}:environment:${env}",
+      ] : [
+      "repo:${local.repository}:pull_request", "repo:${local.repository}:ref:refs/heads/main",
+    ]
+  }
   exact_subjects = merge(
-    { for env in var.environments : "plan-${env}" => ["repo:${local.repository}:pull_request", "repo:${local.repository}:ref:refs/heads/main"] },
+    { for env in var.environments : "plan-${env}" => local.plan_subjects[env] },
     { for env in var.environments : "terraform-${env}" => ["repo:${local.repository}:environment:${env}"] },
     { for env in var.environments : "deploy-${env}" => ["repo:${local.repository}:environment:${env}"] },
   )
@@ -77,7 +91,8 @@ resource "aws_iam_role_policy_attachment" "plan_read_only" {
   policy_arn = "${local.managed_policy_prefix}/ReadOnlyAccess"
 }
 
-# ReadOnlyAccess cannot decrypt, and the state bucket's key encrypts the state the plan reads.
+# ReadOnlyAccess cannot decrypt, and the environment's state key encrypts the state the plan
+# reads: this key, and no other environment's.
 resource "aws_iam_role_policy" "plan_state" {
   for_each = toset(var.environments)
 
@@ -85,7 +100,7 @@ resource "aws_iam_role_policy" "plan_state" {
   role = aws_iam_role.github["plan-${each.key}"].id
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = [{ Sid = "DecryptState", Effect = "Allow", Action = "kms:Decrypt", Resource = module.state_bucket.kms_key_arn }]
+    Statement = [{ Sid = "DecryptState", Effect = "Allow", Action = "kms:Decrypt", Resource = local.state_key_arns[each.key] }]
   })
 }
 
@@ -169,7 +184,7 @@ resource "aws_iam_role_policy" "deploy" {
         Action   = "s3:GetObject"
         Resource = "${module.state_bucket.arn}/env/${each.key}/terraform.tfstate"
       },
-      { Sid = "DecryptState", Effect = "Allow", Action = "kms:Decrypt", Resource = module.state_bucket.kms_key_arn },
+      { Sid = "DecryptState", Effect = "Allow", Action = "kms:Decrypt", Resource = local.state_key_arns[each.key] },
       {
         Sid      = "WriteKubeconfig"
         Effect   = "Allow"

@@ -8,6 +8,14 @@ output "state_region" {
   value       = var.region
 }
 
+output "state_kms_keys" {
+  description = "Per environment: the key of its state object, as the backend's kms_key_id names it (alias; ../tf.sh and the pipeline pass it) and as an ARN."
+  value = { for env in var.environments : env => {
+    kms_key_id = module.state_key[env].alias
+    arn        = module.state_key[env].arn
+  } }
+}
+
 output "plan_role_arns" {
   description = "Per environment: AWS_PLAN_ROLE_ARN_<ENV> (repository variables)."
   value       = { for env in var.environments : env => aws_iam_role.github["plan-${env}"].arn }

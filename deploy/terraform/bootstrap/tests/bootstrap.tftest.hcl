@@ -16,10 +16,16 @@ run "each_role_trusts_exactly_its_jobs" {
     condition = {
       for name, role in aws_iam_role.github : name => jsondecode(role.assume_role_policy).Statement[0].Condition
       } == merge(
-      { for env in ["dev", "staging", "prod"] : "plan-${env}" => {
+      { for env in ["dev", "staging"] : "plan-${env}" => {
         StringEquals = {
           "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
           "token.actions.githubusercontent.com:sub" = ["repo:petrel-sre/petrel:pull_request", "repo:petrel-sre/petrel:ref:refs/heads/main"]
+        }
+      } },
+      { "plan-prod" = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = ["repo:petrel-sre/petrel:ref:refs/heads/main", "repo:petrel-sre/petrel:environment:prod"]
         }
       } },
       { for kind_env in setproduct(["terraform", "deploy"], ["dev", "staging", "prod"]) : "${kind_env[0]}-${kind_env[1]}" => {
@@ -33,7 +39,7 @@ run "each_role_trusts_exactly_its_jobs" {
         StringLike   = { "token.actions.githubusercontent.com:sub" = ["repo:petrel-sre/petrel:ref:refs/tags/v*"] }
       } },
     )
-    error_message = "a role must trust this repository's intended jobs only: plans on pull requests and main, terraform and deploy in their GitHub environment, release on v* tags"
+    error_message = "a role must trust this repository's intended jobs only: plans on pull requests and main (prod: main and its environment, no pull request), terraform and deploy in their GitHub environment, release on v* tags"
   }
 
   assert {
@@ -77,7 +83,7 @@ run "deploy_role_reads_one_state_and_writes_one_repository" {
     condition = { for s in jsondecode(aws_iam_role_policy.deploy["staging"].policy).Statement : s.Sid => s.Resource } == {
       FindTheStateObject                = "arn:aws:s3:::mock-bucket"
       ReadTheEnvironmentsOutputs        = "arn:aws:s3:::mock-bucket/env/staging/terraform.tfstate"
-      DecryptState                      = module.state_bucket.kms_key_arn
+      DecryptState                      = module.state_key["staging"].arn
       WriteKubeconfig                   = "arn:aws:eks:us-east-1:123456789012:cluster/petrel-staging"
       EcrLogin                          = "*"
       PullReleases                      = "arn:aws:ecr:us-east-1:123456789012:repository/petrel-dev"
@@ -101,13 +107,22 @@ run "plan_and_release_roles" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.plan_state["dev"].policy).Statement == [{ Sid = "DecryptState", Effect = "Allow", Action = "kms:Decrypt", Resource = module.state_bucket.kms_key_arn }]
-    error_message = "beyond ReadOnlyAccess a plan role may only decrypt with the state key"
+    condition     = jsondecode(aws_iam_role_policy.plan_state["dev"].policy).Statement == [{ Sid = "DecryptState", Effect = "Allow", Action = "kms:Decrypt", Resource = module.state_key["dev"].arn }]
+    error_message = "beyond ReadOnlyAccess a plan role may only decrypt with its environment's state key"
   }
 
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.release.policy).Statement : s.Resource if s.Sid == "PushReleases"] == ["arn:aws:ecr:us-east-1:123456789012:repository/petrel-dev"]
     error_message = "the release role may push to the release repository only"
+  }
+}
+
+run "each_environment_has_its_own_state_key" {
+  command = apply
+
+  assert {
+    condition     = { for env, key in output.state_kms_keys : env => key.kms_key_id } == { for env in ["dev", "staging", "prod"] : env => "alias/petrel-${env}/terraform-state" }
+    error_message = "every environment's state key must be reachable as alias/petrel-<env>/terraform-state: tf.sh and the pipeline pass that as the backend's kms_key_id"
   }
 }
 

@@ -2,18 +2,28 @@
 # carries what the node group API cannot: IMDSv2 with hop limit 1 and an encrypted gp3 root volume.
 # It names no security group, so EKS attaches the cluster security group: nodes and control plane
 # reach each other and nothing else is opened.
+#
+# Neither has create_before_destroy: Terraform would force it onto everything they depend on (the
+# cluster, its IAM roles, log group and key, the VPC and subnets), whose fixed names and ranges
+# cannot exist twice, so a replacement of any of them would fail halfway. A single instance type
+# therefore lives in the launch template: changing it makes a new template version, which EKS
+# rolls out in place, one node at a time (update_config), instead of replacing the group.
 
 data "aws_default_tags" "current" {}
 
 locals {
   # Launch template tag specifications do not inherit the provider's default_tags.
   node_tags = merge(data.aws_default_tags.current.tags, var.tags, { Name = "${var.name}-node" })
+  # Several instance types (a SPOT group) can only be given to the node group itself, where a
+  # change replaces the group.
+  single_instance_type = length(var.node_instance_types) == 1 ? var.node_instance_types[0] : null
 }
 
 resource "aws_launch_template" "node" {
   name_prefix            = "${var.name}-node-"
   description            = "EKS ${var.name} managed nodes"
   update_default_version = true
+  instance_type          = local.single_instance_type
 
   metadata_options {
     http_endpoint = "enabled"
@@ -57,7 +67,7 @@ resource "aws_eks_node_group" "default" {
   subnet_ids             = var.subnet_ids
   ami_type               = "AL2023_x86_64_STANDARD"
   capacity_type          = var.node_capacity_type
-  instance_types         = var.node_instance_types
+  instance_types         = local.single_instance_type == null ? var.node_instance_types : null
 
   scaling_config {
     min_size     = var.node_min_size
@@ -81,8 +91,6 @@ resource "aws_eks_node_group" "default" {
   tags = var.tags
 
   lifecycle {
-    # A changed instance type replaces the group; the new one joins before the old one drains.
-    create_before_destroy = true
     # After creation, the desired size belongs to whoever scales the group (an autoscaler, an operator).
     ignore_changes = [scaling_config[0].desired_size]
   }

@@ -80,7 +80,7 @@ variable "log_retention_days" {
 }
 
 variable "node_instance_types" {
-  description = "Instance types of the managed node group (several only make sense with SPOT capacity)."
+  description = "Instance types of the managed node group. One type is set in the launch template, and changing it rolls the nodes in place; several (only sensible with SPOT capacity) are set on the node group, and changing them replaces the group."
   type        = list(string)
   nullable    = false
   default     = ["t3.medium"]

@@ -6,8 +6,14 @@ data "aws_region" "current" {}
 
 locals {
   flow_log_group_name = "/aws/vpc/${var.name}/flow-logs"
-  zone_count          = length(var.azs)
-  nat_count           = var.single_nat_gateway ? 1 : local.zone_count
+  # Every per-zone resource is keyed by its zone, not by its position in var.azs: adding, removing
+  # or reordering zones touches only the zones that come or go, never another zone's subnets,
+  # NAT gateway or routes. A zone's ranges follow from its letter (a = 0, b = 1, …), so a zone
+  # keeps its ranges wherever it is listed and a new zone never reuses a removed zone's ranges.
+  zone_letters = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"]
+  zone_index   = { for az in var.azs : az => index(local.zone_letters, substr(az, -1, 1)) }
+  # Zones that hold a NAT gateway: each zone, or the first one only.
+  nat_zones = var.single_nat_gateway ? [var.azs[0]] : var.azs
   cluster_tag = {
     "kubernetes.io/cluster/${var.cluster_name}" = "shared"
   }
@@ -32,35 +38,49 @@ resource "aws_internet_gateway" "this" {
   tags   = merge(var.tags, { Name = var.name })
 }
 
-# Public: three /24 at the bottom of the range (load balancers and NAT need few addresses).
+# Public: a /24 per zone at the bottom of the range (load balancers and NAT need few addresses):
+# zone a gets 10.0.0.0/24, zone b 10.0.1.0/24, …
 resource "aws_subnet" "public" {
-  count = local.zone_count
+  for_each = local.zone_index
 
   vpc_id                  = aws_vpc.this.id
-  availability_zone       = var.azs[count.index]
-  cidr_block              = cidrsubnet(var.cidr, 8, count.index)
+  availability_zone       = each.key
+  cidr_block              = cidrsubnet(var.cidr, 8, each.value)
   map_public_ip_on_launch = false # nothing launched here needs a public address except via an EIP
 
   tags = merge(var.tags, local.cluster_tag, {
-    Name                     = "${var.name}-public-${var.azs[count.index]}"
+    Name                     = "${var.name}-public-${each.key}"
     Tier                     = "public"
     "kubernetes.io/role/elb" = "1"
   })
+
+  lifecycle {
+    create_before_destroy = true # see aws_subnet.private
+  }
 }
 
-# Private: three /20 (4091 usable addresses each) for nodes and pods.
+# Private: a /20 per zone (4091 usable addresses each) for nodes and pods, above the public
+# /24s: zone a gets 10.0.16.0/20, zone b 10.0.32.0/20, …
 resource "aws_subnet" "private" {
-  count = local.zone_count
+  for_each = local.zone_index
 
   vpc_id            = aws_vpc.this.id
-  availability_zone = var.azs[count.index]
-  cidr_block        = cidrsubnet(var.cidr, 4, count.index + 1)
+  availability_zone = each.key
+  cidr_block        = cidrsubnet(var.cidr, 4, each.value + 1)
 
   tags = merge(var.tags, local.cluster_tag, {
-    Name                              = "${var.name}-private-${var.azs[count.index]}"
+    Name                              = "${var.name}-private-${each.key}"
     Tier                              = "private"
     "kubernetes.io/role/internal-elb" = "1"
   })
+
+  lifecycle {
+    # A removed zone's subnet is deleted only after the cluster has moved to the new zone's
+    # subnet (AWS refuses to delete a subnet that still holds the cluster's network interfaces).
+    # Safe here because no two zones share a range, and it spreads only to the VPC, which has
+    # no name or range that must be unique.
+    create_before_destroy = true
+  }
 }
 
 resource "aws_route_table" "public" {
@@ -75,50 +95,50 @@ resource "aws_route" "public_internet" {
 }
 
 resource "aws_route_table_association" "public" {
-  count = local.zone_count
+  for_each = aws_subnet.public
 
-  subnet_id      = aws_subnet.public[count.index].id
+  subnet_id      = each.value.id
   route_table_id = aws_route_table.public.id
 }
 
 resource "aws_eip" "nat" {
-  count = local.nat_count
+  for_each = toset(local.nat_zones)
 
   domain = "vpc"
-  tags   = merge(var.tags, { Name = "${var.name}-nat-${var.azs[count.index]}" })
+  tags   = merge(var.tags, { Name = "${var.name}-nat-${each.key}" })
 
   depends_on = [aws_internet_gateway.this]
 }
 
 resource "aws_nat_gateway" "this" {
-  count = local.nat_count
+  for_each = aws_eip.nat
 
-  allocation_id = aws_eip.nat[count.index].id
-  subnet_id     = aws_subnet.public[count.index].id
-  tags          = merge(var.tags, { Name = "${var.name}-nat-${var.azs[count.index]}" })
+  allocation_id = each.value.id
+  subnet_id     = aws_subnet.public[each.key].id
+  tags          = merge(var.tags, { Name = "${var.name}-nat-${each.key}" })
 }
 
 # One private route table per zone either way, so switching single_nat_gateway only moves routes.
 resource "aws_route_table" "private" {
-  count = local.zone_count
+  for_each = local.zone_index
 
   vpc_id = aws_vpc.this.id
-  tags   = merge(var.tags, { Name = "${var.name}-private-${var.azs[count.index]}" })
+  tags   = merge(var.tags, { Name = "${var.name}-private-${each.key}" })
 }
 
 resource "aws_route" "private_nat" {
-  count = local.zone_count
+  for_each = aws_route_table.private
 
-  route_table_id         = aws_route_table.private[count.index].id
+  route_table_id         = each.value.id
   destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = aws_nat_gateway.this[var.single_nat_gateway ? 0 : count.index].id
+  nat_gateway_id         = aws_nat_gateway.this[var.single_nat_gateway ? var.azs[0] : each.key].id
 }
 
 resource "aws_route_table_association" "private" {
-  count = local.zone_count
+  for_each = aws_subnet.private
 
-  subnet_id      = aws_subnet.private[count.index].id
-  route_table_id = aws_route_table.private[count.index].id
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.private[each.key].id
 }
 
 # S3 traffic of the private subnets (ECR image layers, Elasticsearch snapshots) takes a gateway
@@ -127,6 +147,6 @@ resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
   service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
   vpc_endpoint_type = "Gateway"
-  route_table_ids   = aws_route_table.private[*].id
+  route_table_ids   = [for az in var.azs : aws_route_table.private[az].id]
   tags              = merge(var.tags, { Name = "${var.name}-s3" })
 }

@@ -10,15 +10,15 @@ output "vpc_cidr" {
 
 output "public_subnet_ids" {
   description = "Public subnet IDs, one per zone, in var.azs order."
-  value       = aws_subnet.public[*].id
+  value       = [for az in var.azs : aws_subnet.public[az].id]
 }
 
 output "private_subnet_ids" {
   description = "Private subnet IDs, one per zone, in var.azs order."
-  value       = aws_subnet.private[*].id
+  value       = [for az in var.azs : aws_subnet.private[az].id]
 }
 
 output "nat_public_ips" {
   description = "Egress addresses of the cluster (allow-list these at third parties)."
-  value       = aws_eip.nat[*].public_ip
+  value       = [for az in local.nat_zones : aws_eip.nat[az].public_ip]
 }

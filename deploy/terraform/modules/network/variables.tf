@@ -20,12 +20,18 @@ variable "cidr" {
 }
 
 variable "azs" {
-  description = "Exactly three availability zones; the workload spreads across them."
+  description = "Exactly three availability zones of the region; the workload spreads across them. A zone's subnet ranges follow from its letter, not its position."
   type        = list(string)
 
   validation {
     condition     = length(var.azs) == 3 && length(distinct(var.azs)) == 3
     error_message = "azs must name three distinct availability zones."
+  }
+
+  validation {
+    # Zone a..o: the letter picks the zone's /24 and /20, and a /16 holds fifteen /20s above the /24s.
+    condition     = alltrue([for az in var.azs : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+[a-o]$", az))])
+    error_message = "azs must be zone names such as us-east-1a, ending in a letter from a to o."
   }
 }
 

@@ -109,8 +109,8 @@ run "node_group_defaults" {
   }
 
   assert {
-    condition     = tolist(aws_eks_node_group.default.instance_types) == tolist(["t3.medium"]) && aws_eks_node_group.default.capacity_type == "ON_DEMAND"
-    error_message = "default nodes must be on-demand t3.medium"
+    condition     = aws_launch_template.node.instance_type == "t3.medium" && aws_eks_node_group.default.capacity_type == "ON_DEMAND"
+    error_message = "default nodes must be on-demand t3.medium, the type set in the launch template (a change rolls the nodes in place)"
   }
 
   assert {
@@ -121,6 +121,20 @@ run "node_group_defaults" {
   assert {
     condition     = aws_eks_node_group.default.version == "1.35"
     error_message = "nodes must run the control plane's Kubernetes version"
+  }
+}
+
+run "several_instance_types_go_to_the_node_group" {
+  command = plan
+
+  variables {
+    node_capacity_type  = "SPOT"
+    node_instance_types = ["t3.medium", "t3a.medium"]
+  }
+
+  assert {
+    condition     = aws_launch_template.node.instance_type == null && tolist(aws_eks_node_group.default.instance_types) == tolist(["t3.medium", "t3a.medium"])
+    error_message = "several instance types must be set on the node group (a launch template holds one)"
   }
 }
 
