@@ -10,7 +10,8 @@
 #   runtime image needs no toolchain libraries; SQLite and libstdc++ stay shared libraries from
 #   the image's packages, where security updates and image scanners see them.
 # - No symbol is exported (the toolchain's static link exports every one, which makes ld.so read
-#   a large dynamic symbol table at start), and relative relocations are packed (DT_RELR).
+#   a large dynamic symbol table at start), and relative relocations are packed (DT_RELR, which
+#   needs lld, the toolchain's linker).
 # Prints the directory the binaries are in.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +22,7 @@ products=("$@"); [ ${#products[@]} -gt 0 ] || products=(petrel)
 configuration=(--scratch-path "$REPO_ROOT/.build/shipped" -c release --static-swift-stdlib)
 flags=(
   "${configuration[@]}"
+  -Xswiftc -use-ld=lld
   -Xlinker --no-export-dynamic
   -Xlinker -z -Xlinker pack-relative-relocs
 )

@@ -189,13 +189,14 @@ struct RouterTests {
     }
 
     @Test func readinessWaitsForMinimumUptime() async throws {
-        let test = try await TestApp(["READY_MIN_UPTIME_SECONDS": "0.5"])
+        // Long enough that building and starting the application cannot use it all up.
+        let test = try await TestApp(["READY_MIN_UPTIME_SECONDS": "3"])
         try await test.app.test(.live) { client in
             try await client.execute(uri: "/readiness", method: .get) { response throws in
                 #expect(response.status == .serviceUnavailable)
                 #expect((try response.json["checks"] as? [String: String])?["uptime"] != nil)
             }
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(3100))
             try await client.execute(uri: "/readiness", method: .get) { #expect($0.status == .ok) }
         }
     }

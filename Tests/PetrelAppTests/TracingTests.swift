@@ -61,7 +61,7 @@ struct TracingTests {
             try await witness.proxy(to: elasticsearch.url, client: client).test(.live) { proxy in
                 let petrel = try PetrelProcess([
                     "CITY_STORE": "elasticsearch", "ELASTICSEARCH_URL": "http://127.0.0.1:\(try #require(proxy.port))",
-                    "ELASTICSEARCH_REPLICAS": "0", "APP_ENV": "development",
+                    "ELASTICSEARCH_REPLICAS": "0", "APP_ENV": "development", "ELASTICSEARCH_TIMEOUT_MS": "5000",
                     "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(try #require(receiver.port))",
                     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_BSP_SCHEDULE_DELAY": "100",
                 ])

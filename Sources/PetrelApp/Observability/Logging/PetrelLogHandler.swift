@@ -26,9 +26,12 @@ public struct PetrelLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = fixedFields.merging(metadata) { _, new in new }
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        // Merged only when there is more than one source: most lines have a request's id on the
+        // logger and their own fields on the event, and merging builds a new dictionary.
+        var fields = event.metadata ?? [:]
+        for source in [metadata, fixedFields, metadataProvider?.get() ?? [:]] where !source.isEmpty {
+            fields.merge(source) { event, _ in event }
+        }
         if let error = event.error { fields["error"] = .string("\(error)") }
         writer.append(LogLine.render(format: format, level: event.level, message: event.message.description, fields: fields), format: format)
     }
