@@ -8,22 +8,12 @@
 set -euo pipefail
 namespace=${NAMESPACE:?set NAMESPACE to the namespace Petrel runs in}
 secret=petrel-api-keys # the chart's name for release "petrel" (NOTES.txt prints it)
-fail() { echo "::error::$*" >&2; exit 1; }
+# shellcheck source=.github/e2e/port-forward.sh
+. "$(dirname "$0")/port-forward.sh"
 
 ! kubectl -n "$namespace" get secret "$secret" >/dev/null 2>&1 || fail "Secret $secret exists already: this check needs an install without it"
 
-forward_log=$(mktemp)
-kubectl -n "$namespace" port-forward service/petrel :80 >"$forward_log" 2>&1 &
-forward=$!
-trap 'kill "$forward" 2>/dev/null || true; rm -f "$forward_log"' EXIT
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$forward_log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || fail "kubectl port-forward did not start: $(cat "$forward_log")"
-base="http://127.0.0.1:$port"
+forward_service "$namespace"
 
 restarts() { kubectl -n "$namespace" get pods -l app.kubernetes.io/component=api -o jsonpath='{range .items[*]}{.status.containerStatuses[0].restartCount}{" "}{end}'; }
 before_restarts=$(restarts)

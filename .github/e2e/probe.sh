@@ -9,21 +9,9 @@ set -euo pipefail
 namespace=${NAMESPACE:?set NAMESPACE to the namespace Petrel runs in}
 expected_commit=${GIT_COMMIT:?set GIT_COMMIT to the commit the image was built from}
 
-fail() { echo "::error::$*" >&2; exit 1; }
-
-# Port 0: kubectl picks a free local port on 127.0.0.1 and prints it.
-forward_log=$(mktemp)
-kubectl -n "$namespace" port-forward service/petrel :80 >"$forward_log" 2>&1 &
-forward=$!
-trap 'kill "$forward" 2>/dev/null || true; rm -f "$forward_log"' EXIT
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$forward_log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || fail "kubectl port-forward did not start: $(cat "$forward_log")"
-base="http://127.0.0.1:$port"
+# shellcheck source=.github/e2e/port-forward.sh
+. "$(dirname "$0")/port-forward.sh"
+forward_service "$namespace"
 
 for path in /healthz /readiness; do
   status=$(curl -s -o /dev/null -w '%{http_code}' "$base$path")
