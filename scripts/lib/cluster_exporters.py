@@ -94,12 +94,13 @@ class ClusterExporters:
         tags = {i["name"]: i.get("newTag", "latest") for i in kustomization.get("images", [])}
         self.namespace = namespace
         self.deployment = deployment["metadata"]["name"]
-        self.replicas = deployment["spec"]["replicas"]
         self.container = container["name"]
         self.image = f"{container['image']}:{tags.get(container['image'], 'latest')}"
         self.limits = {resource: quantity(v) for resource, v in container["resources"]["limits"].items()}
         self.hpa = hpa["metadata"]["name"]
         self.hpa_min, self.hpa_max = hpa["spec"].get("minReplicas", 1), hpa["spec"]["maxReplicas"]
+        # The HPA owns the count (the Deployment sets none): it runs at its minimum until loaded.
+        self.replicas = deployment["spec"].get("replicas", self.hpa_min)
         self.pods = [self._pod(i) for i in range(self.replicas)]
         self.started = time.monotonic()
         self.server = None
