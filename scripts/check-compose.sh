@@ -21,7 +21,7 @@ cd "$REPO_ROOT"
 
 ensure_apt prometheus prometheus-alertmanager shellcheck
 # Its own venv: check-jsonschema's jsonschema must not move checkov's (.venv, check-deploy.sh).
-TOOLS_VENV="$REPO_ROOT/.venv-compose" ensure_pip check-jsonschema==0.39.0 PyYAML==6.0.3 yamllint==1.38.0
+TOOLS_VENV="$REPO_ROOT/.venv-compose" ensure_pip check-jsonschema==0.39.0 "${MONITORING_PYTHON[@]}" yamllint==1.38.0
 
 failed=() passed=()
 step() { # step NAME CMD... — run one check, keep going, remember the verdict.
