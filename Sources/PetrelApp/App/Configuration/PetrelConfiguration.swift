@@ -67,13 +67,6 @@ public struct PetrelConfiguration: Sendable {
         let settings = SettingReader(reader: reader)
         httpHost = try settings.string(.httpHost, nonEmpty: true)
         httpPort = try settings.integer(.httpPort, in: 0...65535)
-        let maxConnections = try settings.string(.httpMaxConnections)
-        connectionLimits = ConnectionLimits(
-            headerTimeout: try settings.seconds(.httpHeaderTimeout, in: 1...3600),
-            bodyTimeout: try settings.seconds(.httpBodyTimeout, in: 1...3600),
-            idleTimeout: try settings.seconds(.httpIdleTimeout, in: 1...3600),
-            maxConnections: maxConnections.isEmpty ? ConnectionLimits.derivedMaximumConnections() : try settings.integer(.httpMaxConnections, in: 1...1_000_000),
-            maxBodyBytes: 0)
         environment = try settings.choice(.appEnv, AppEnvironment.self)
         logLevel = try settings.choice(.logLevel, Logger.Level.self)
         logFormat = try settings.choice(.logFormat, LogFormat.self)
@@ -83,7 +76,13 @@ public struct PetrelConfiguration: Sendable {
         shutdownTimeout = try settings.seconds(.shutdownTimeout, in: 1...300)
         dependencyCheckInterval = try settings.seconds(.dependencyCheckInterval, in: 0.1...300)
         maxBodyBytes = try settings.integer(.maxBodyBytes, in: 1...(64 << 20))
-        connectionLimits.maxBodyBytes = maxBodyBytes
+        let maxConnections = try settings.string(.httpMaxConnections)
+        connectionLimits = ConnectionLimits(
+            headerTimeout: try settings.seconds(.httpHeaderTimeout, in: 1...3600),
+            bodyTimeout: try settings.seconds(.httpBodyTimeout, in: 1...3600),
+            idleTimeout: try settings.seconds(.httpIdleTimeout, in: 1...3600),
+            maxConnections: maxConnections.isEmpty ? ConnectionLimits.derivedMaximumConnections() : try settings.integer(.httpMaxConnections, in: 1...1_000_000),
+            maxBodyBytes: maxBodyBytes)
         dataDirectory = try settings.string(.dataDir, nonEmpty: true)
         counterBackend = try settings.choice(.counterStore, CounterBackend.self)
         counterKey = try settings.string(.counterKey, nonEmpty: true)

@@ -5,7 +5,7 @@ struct InfoRoutes {
     let configuration: PetrelConfiguration
     let readiness: Readiness
 
-    struct ServiceInfo: ResponseEncodable {
+    struct ServiceInfo: Encodable {
         let name: String
         let version: String
         let environment: String

@@ -164,18 +164,18 @@ final class ConnectionLifetime: ChannelDuplexHandler, RemovableChannelHandler {
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         // Hummingbird half-closes after its own `Connection: close` answers; never leave it there.
         context.close(mode: mode, promise: promise)
-        if mode == .output { linger(context: context) }
+        if mode == .output { linger(context: context, outputClosed: true) }
     }
 
     // MARK: - Ending
 
     /// Discards input until the client has stopped sending (a quiet second, the end of its input,
     /// or `MAX_BODY_BYTES` more), so its answer is read rather than reset; then closes.
-    private func linger(context: ChannelHandlerContext) {
+    private func linger(context: ChannelHandlerContext, outputClosed: Bool = false) {
         guard phase != .lingering else { return }
         phase = .lingering
         discarded = 0
-        context.close(mode: .output, promise: nil)
+        if !outputClosed { context.close(mode: .output, promise: nil) }
         schedule(Self.lingerQuietPeriod, context: context)
     }
 
@@ -195,8 +195,6 @@ final class ConnectionLifetime: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "content-length", value: String(body.readableBytes))
         headers.add(name: "x-request-id", value: requestID)
         headers.add(name: "connection", value: "close")
-        requestEnded = false
-        closeAfterResponse = true
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: refusal.status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

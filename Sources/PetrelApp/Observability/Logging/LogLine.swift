@@ -108,7 +108,7 @@ extension LogLine {
 
         func format(_ date: Date) -> String {
             let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
-            let second = milliseconds.floorDivided(by: 1000)
+            let second = milliseconds / 1000  // log times are after 1970: plain division floors
             let prefix = cache.withLock { cache in
                 if cache.second != second {
                     cache = (second, String(style.format(Date(timeIntervalSince1970: Double(second))).dropLast()))
@@ -118,12 +118,5 @@ extension LogLine {
             let fraction = milliseconds - second * 1000
             return prefix + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + String(fraction) + "Z"
         }
-    }
-}
-
-extension Int {
-    fileprivate func floorDivided(by divisor: Int) -> Int {
-        let quotient = self / divisor
-        return (self % divisor < 0) ? quotient - 1 : quotient
     }
 }
