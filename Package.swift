@@ -91,8 +91,12 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Atomics", package: "swift-atomics"),
             ],
-            // The OpenAPI document, compiled in: the binary needs no resource bundle beside it.
-            resources: [.embedInCode("Features/OpenAPI/openapi.yaml")],
+            // The OpenAPI document and the status page's assets, compiled in: no resource bundle to ship.
+            resources: [
+                .embedInCode("Features/OpenAPI/openapi.yaml"),
+                .embedInCode("Features/Page/page.css"),
+                .embedInCode("Features/Page/page.js"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -31,6 +31,9 @@ struct OpenAPITests {
     /// (`/status/{code}` answers 201, 204 and 3xx codes under its `2XX` and `3XX` ranges.)
     static let exchanges: [Exchange] = [
         .init(method: .get, uri: "/"), .init(method: .get, uri: "/version"), .init(method: .get, uri: "/openapi.yaml"),
+        .init(method: .get, uri: "/", headers: [.accept: StatusPageTests.browserAccept]),
+        .init(method: .get, uri: "/", headers: [.accept: StatusPageTests.browserAccept], duringOutage: true),
+        .init(method: .get, uri: "/page.css"), .init(method: .get, uri: "/page.js"),
         .init(method: .get, uri: "/metrics"),
         .init(method: .get, uri: "/hello"), .init(method: .get, uri: "/hello?name=Ada"), .init(method: .get, uri: "/hello?name=%3Cb%3E"),
         .init(method: .get, uri: "/healthz"), .init(method: .get, uri: "/livez"), .init(method: .get, uri: "/alive"),

@@ -109,7 +109,9 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     let keyed = router.group().add(middleware: APIKeyMiddleware(keys: apiKeys))
 
     let backends = try Backends(configuration: configuration, metrics: metrics, logger: logger)
-    InfoRoutes(configuration: configuration, readiness: readiness).add(to: router)
+    let page = StatusPage(configuration: configuration, readiness: readiness, counter: backends.counter, cities: backends.cities)
+    InfoRoutes(configuration: configuration, readiness: readiness, page: page).add(to: router)
+    PageAssets().add(to: router)
     HealthRoutes(readiness: readiness).add(to: router, operations: keyed)
     MetricsRoutes(metrics: metrics, readiness: readiness).add(to: router)
     HitsRoutes(store: backends.counter, metrics: metrics).add(to: router)

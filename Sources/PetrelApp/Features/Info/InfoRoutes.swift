@@ -1,9 +1,10 @@
 import Hummingbird
 
-/// `/` (service info), `/hello` (greeting with where it runs) and `/version`.
+/// `/` (service info, or the status page for a browser), `/hello` (greeting with where it runs) and `/version`.
 struct InfoRoutes {
     let configuration: PetrelConfiguration
     let readiness: Readiness
+    let page: StatusPage
 
     struct ServiceInfo: Encodable {
         let name: String
@@ -24,13 +25,17 @@ struct InfoRoutes {
 
     func add(to router: Router<PetrelRequestContext>) {
         let identity = configuration.identity
-        router.get("/") { _, _ in
+        router.get("/") { request, _ in
+            // A browser gets the status page; curl and API clients (`*/*`, JSON) get the JSON.
+            if MediaPreference.preferred(["application/json", "text/html"], accept: request.headers[.accept]) == "text/html" {
+                return await page.response()
+            }
             // Uptime changes every time: nothing may cache it.
             let info = ServiceInfo(
                 name: "petrel", version: BuildInfo.current.version, environment: configuration.environment.rawValue,
                 uptime_seconds: readiness.uptime.seconds.rounded(toPlaces: 3),
                 pod: identity.pod, node: identity.node, namespace: identity.namespace)
-            return JSONBody.response(info, headers: [.cacheControl: "no-store"])
+            return JSONBody.response(info, headers: [.cacheControl: "no-store", .vary: "Accept"])
         }
         router.get("/hello") { request, _ in
             let name = try request.uri.formDecodedQuery()["name"].map(Self.validatedName)
