@@ -62,9 +62,12 @@ WORKDIR /app
 VOLUME ["/data"]
 ENV DATA_DIR=/data \
     HTTP_HOST=0.0.0.0 \
-    HTTP_PORT=8080
+    HTTP_PORT=8080 \
+    ADMIN_PORT=9797
 USER 1000:1000
-EXPOSE 8080
+# 8080: the API, the page and the probes. 9797: the admin listener (/metrics, the fault and
+# readiness switches, /status, /delay), for Prometheus and operators only; publish it nowhere public.
+EXPOSE 8080 9797
 # Kubernetes probes /healthz and /readiness; the image has no curl or shell to run a HEALTHCHECK.
 # checkov:skip=CKV_DOCKER_2: health is checked by the orchestrator's HTTP probes, not by an in-image command
 STOPSIGNAL SIGTERM

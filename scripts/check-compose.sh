@@ -2,9 +2,10 @@
 # Offline checks of the local compose stack (deploy/compose): what `docker compose up` would
 # start, checked without Docker. The compose file against the Compose Specification's JSON
 # schema (the copy check-jsonschema ships) and for its wiring: images pinned, ports on 127.0.0.1,
-# mounts that exist, named volumes and depends_on that resolve. Prometheus: `promtool check
-# config` on its config with the container paths mapped to the files compose mounts, so the real
-# rule files are loaded, and alerts sent to the stack's Alertmanager. Alertmanager: `amtool
+# mounts that exist, named volumes and depends_on that resolve, nginx proxying Petrel's serving
+# port and nothing publishing its admin port. Prometheus: `promtool check config` on its config
+# with the container paths mapped to the files compose mounts, so the real rule files are loaded,
+# Petrel scraped on its admin port (ADMIN_PORT), and alerts sent to the stack's Alertmanager. Alertmanager: `amtool
 # check-config` on the mounted file. Grafana: the provisioning files parsed, every data source
 # url a service and port of the stack, every data source reference of every provisioned
 # dashboard resolved, the home dashboard provisioned, and each dashboard's queries checked as
@@ -127,9 +128,15 @@ def flag(service: str, name: str):
     return None
 
 
+def petrel_ports() -> tuple:
+    """Petrel's serving port (HTTP_PORT) and its admin listener's (ADMIN_PORT), defaults as the service's."""
+    environment = SERVICES["petrel"].get("environment") or {}
+    return int(environment.get("HTTP_PORT", 8080)), int(environment.get("ADMIN_PORT", 9797))
+
+
 def listens(service: str) -> set:
     if service == "petrel":
-        return {int(SERVICES[service].get("environment", {}).get("HTTP_PORT", 8080))}
+        return set(petrel_ports())
     if service in services_of("otel/opentelemetry-collector"):
         config = collector_config(service)[1] or {}
         return {int(m.group(1)) for m in re.finditer(r":(\d+)$", "\n".join(
@@ -182,6 +189,18 @@ def check_compose() -> list:
                 problems.append(f"service {name}: port {port} is not bound to 127.0.0.1")
             if container_port not in listens(name):
                 problems.append(f"service {name}: publishes {container_port}, but listens on {sorted(listens(name))}")
+        if name == "petrel" and any(str(p.get("target") if isinstance(p, dict) else str(p).split(":")[-1].split("/")[0])
+                                    == str(petrel_ports()[1]) for p in service.get("ports") or []):
+            problems.append("service petrel: publishes its admin port (/metrics, the operator switches)")
+        if image_repo(name).startswith("nginx"):
+            conf = host_path(name, "/etc/nginx/nginx.conf")
+            upstreams = re.findall(r"^\s*server\s+petrel:(\d+)", conf.read_text(), re.M) if conf else []
+            if not upstreams:
+                problems.append(f"service {name}: nginx.conf has no upstream server petrel:PORT")
+            for port in upstreams:
+                if int(port) != petrel_ports()[0]:
+                    problems.append(f"service {name}: proxies to petrel:{port}, not its serving port {petrel_ports()[0]} "
+                                    "(the admin port must never be proxied)")
         if service.get("cap_drop") != ["ALL"] or "no-new-privileges:true" not in (service.get("security_opt") or []):
             problems.append(f"service {name}: needs cap_drop [ALL] and security_opt no-new-privileges:true")
         if not service.get("read_only") and name not in WRITABLE_ROOT:
@@ -345,9 +364,13 @@ def check_prometheus() -> list:
     if petrel is None:
         problems.append("scrape_configs: no job discovers the petrel service (dns_sd_configs names [petrel])")
     else:
+        # /metrics is on the admin listener only; the serving port answers it 404.
+        admin = petrel_ports()[1]
         for sd in petrel["dns_sd_configs"]:
-            if sd.get("port") not in listens("petrel"):
-                problems.append(f"job {petrel['job_name']}: port {sd.get('port')}, petrel listens on {sorted(listens('petrel'))}")
+            if sd.get("port") != admin:
+                problems.append(f"job {petrel['job_name']}: port {sd.get('port')}, but petrel serves /metrics on its admin port {admin} (ADMIN_PORT)")
+        if petrel.get("metrics_path", "/metrics") != "/metrics":
+            problems.append(f"job {petrel['job_name']}: metrics_path {petrel['metrics_path']}, petrel serves /metrics")
         rules_text = "\n".join(f.read_text() for f in sorted(RULES.glob("*.yaml")))
         for regex in sorted(set(re.findall(r'job=~"([^"]+)"', rules_text))):
             if not re.fullmatch(regex, petrel["job_name"]):

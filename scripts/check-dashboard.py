@@ -117,8 +117,10 @@ def live_metric_names(petrel_bin: str) -> set:
         petrel = Petrel(petrel_bin, Path(workdir), {"APP_ENV": "development"})
         try:
             petrel.start(ready_path="/healthz")
-            for path in ("/hits", "/metrics"):
-                response = petrel.request("GET", path)
+            # A hit on the public port first, so that the hit counter's series exist; /metrics is
+            # on the admin listener.
+            for request, path in ((petrel.request, "/hits"), (petrel.admin_request, "/metrics")):
+                response = request("GET", path)
                 if response.status != 200:
                     raise petrel.failure(f"answered GET {path} with {response.status}")
         finally:

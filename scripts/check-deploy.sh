@@ -4,9 +4,10 @@
 # values on a bare cluster, with each values file, and prod values without CRDs), validates it
 # against Kubernetes 1.30-1.33 schemas, scans it with checkov and with Trivy's config scanner,
 # lints YAML/Dockerfile/shell (scripts/kind.sh included), and cross-checks manifests against the
-# service (routes, port, settings, shutdown timings, stores, HPA, pinned images) and Kustomize
-# against Helm (objects, Namespace labels). Every tool runs under `unshare -n` where the kernel
-# allows it: none reaches the network. What needs a cluster or the helm CLI runs in
+# service (routes, ports, the admin port routed nowhere and open to Prometheus only, settings,
+# shutdown timings, stores, HPA, pinned images) and Kustomize against Helm (objects, ports,
+# Namespace labels). Every tool runs under `unshare -n` where the kernel allows it: none reaches
+# the network. What needs a cluster or the helm CLI runs in
 # .github/workflows (see docs/deploy.md).
 #
 # usage: PETREL_BIN=.build/release/petrel scripts/check-deploy.sh
@@ -69,7 +70,7 @@ elif [ "${CI:-}" = "true" ]; then
 else
   printf '\n==> SKIP %s\n' "settings check: PETREL_BIN is ${PETREL_BIN:-unset}, not an executable (set it to .build/release/petrel)"
 fi
-step "consistency (probes, drain, settings, HPA, stores, bare cluster, routes, digests, Kustomize/Helm parity)" \
+step "consistency (probes, admin port, drain, settings, HPA, stores, bare cluster, routes, digests, Kustomize/Helm parity)" \
   offline python scripts/lib/deploy_consistency.py "$OUT/rendered" "${help_args[@]}"
 
 printf '\ncheck-deploy: %d passed, %d failed\n' "${#passed[@]}" "${#failed[@]}"

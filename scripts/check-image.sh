@@ -2,7 +2,8 @@
 # Proves the runtime image contract offline, with podman and the host-built binary:
 # runs as UID 1000 on a read-only root filesystem with all capabilities dropped, from a
 # read-only working directory (so a ./.env planted on the data volume is never read), writes
-# only to the /data volume, answers /healthz and /readiness, turns unready at once on SIGTERM,
+# only to the /data volume, answers /healthz and /readiness (and /metrics on its admin port only,
+# 404 on the serving port), turns unready at once on SIGTERM,
 # and exits 0 within SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_TIMEOUT_SECONDS.
 #
 # The Dockerfile's build stage needs the swift:6.x image, which cannot be pulled here; the
@@ -95,7 +96,7 @@ FROM $BASE
 COPY lib/ /usr/lib/
 COPY petrel /usr/local/bin/petrel
 WORKDIR /app
-ENV DATA_DIR=/data HTTP_HOST=0.0.0.0 HTTP_PORT=8080
+ENV DATA_DIR=/data HTTP_HOST=0.0.0.0 HTTP_PORT=8080 ADMIN_PORT=9797
 USER 1000:1000
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["petrel"]
@@ -108,11 +109,12 @@ log "image built on $BASE: binary + ${#copied[@]} copied libraries (${copied[*]:
 #    A .env planted on the volume would fail every application request if it were read.
 mkdir -p "$WORK/data" && chown 1000:1000 "$WORK/data"
 printf 'FAULT_ERROR_RATE=1\n' >"$WORK/data/.env"
-PORT="$(free_port)"
+PORT="$(free_port)" ADMIN_PORT="$(free_port)"
+while [ "$ADMIN_PORT" = "$PORT" ]; do ADMIN_PORT="$(free_port)"; done
 podman run -d --name "$NAME" --user 1000:1000 --read-only --read-only-tmpfs=false --tmpfs /tmp \
   --cap-drop ALL --security-opt no-new-privileges --network host \
   -v "$WORK/data:/data" \
-  -e HTTP_HOST=127.0.0.1 -e HTTP_PORT="$PORT" -e LOG_FORMAT=json \
+  -e HTTP_HOST=127.0.0.1 -e HTTP_PORT="$PORT" -e ADMIN_PORT="$ADMIN_PORT" -e LOG_FORMAT=json \
   -e SHUTDOWN_DRAIN_SECONDS="$DRAIN" -e SHUTDOWN_TIMEOUT_SECONDS="$TIMEOUT" \
   "$IMAGE" >/dev/null
 
@@ -139,6 +141,9 @@ echo "image contract (127.0.0.1:$PORT):"
 check "GET /healthz answers 200" expect 200 /healthz
 check "GET /readiness answers 200" expect 200 /readiness
 check "GET /hits answers 200 (writes to /data on a read-only root)" expect 200 /hits
+check "GET /metrics answers 404 on the serving port" expect 404 /metrics
+admin_metrics=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$ADMIN_PORT/metrics" || true)
+check "GET /metrics answers 200 on the admin port ($ADMIN_PORT, got $admin_metrics)" test "$admin_metrics" = 200
 uid="$(stat -c %u "/proc/$(podman inspect -f '{{.State.Pid}}' "$NAME")")"
 check "process runs as UID 1000 (got ${uid:-none})" test "$uid" = 1000
 cwd="$(podman exec "$NAME" readlink /proc/1/cwd 2>/dev/null || true)"

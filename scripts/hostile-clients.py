@@ -81,6 +81,8 @@ def run_case(case: cases.Case, servers: Servers) -> tuple[bool, str]:
     finally:
         ctx.close_all()
     left = wait_no_leftovers(server.port, ctx.ports, SETTLE_SECONDS)
+    if ctx.admin_ports:
+        left += wait_no_leftovers(server.admin_port, ctx.admin_ports, SETTLE_SECONDS)
     if left:
         ok = False
         detail += (f"; {len(left)} connection(s) half-closed {SETTLE_SECONDS:g}s after the client closed: "

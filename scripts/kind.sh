@@ -7,8 +7,8 @@
 #   4. loads the image into the cluster (no registry involved);
 #   5. installs Petrel: the Kustomize dev overlay (default), the Helm chart with values-dev.yaml,
 #      or a plain `helm install` with the chart's defaults (no keys, SQLite on a volume);
-#   6. waits until every workload is ready, checks /healthz through the ingress and prints the
-#      curl lines.
+#   6. waits until every workload is ready, checks /healthz through the ingress (and that /metrics,
+#      on the admin port, is not routed there: 404) and prints the curl lines.
 # Rerunning it upgrades in place. The e2e workflow (.github/workflows/e2e.yml) runs this script.
 #
 # usage: scripts/kind.sh [--install kustomize|helm|helm-default] [--image-archive FILE | --skip-build]
@@ -156,6 +156,9 @@ base="http://$HOST"
 log "GET $base/healthz through ingress-nginx"
 curl -fsS --retry 30 --retry-delay 2 --retry-all-errors --resolve "$HOST:$port:127.0.0.1" "$base/healthz" >/dev/null ||
   die "$base/healthz did not answer through the ingress: kubectl --context kind-$cluster -n $NAMESPACE get ingress,pods"
+# Nothing operational through the ingress: /metrics and the switches live on the admin port.
+status=$(curl -sS -o /dev/null -w '%{http_code}' --resolve "$HOST:$port:127.0.0.1" "$base/metrics")
+[ "$status" = 404 ] || die "$base/metrics answered $status through the ingress, expected 404: the admin port must not be routed"
 
 cat <<EOF
 
@@ -180,6 +183,11 @@ else
 EOF
 fi
 cat <<EOF
+
+Operations (/metrics, /faults, /readiness/disable|enable, /status, /delay) are on the admin port,
+which the ingress does not route:
+  kubectl --context kind-$cluster -n $NAMESPACE port-forward svc/petrel 9797 &
+  curl http://127.0.0.1:9797/metrics
 
 (If your resolver refuses *.localtest.me: curl --resolve $HOST:$port:127.0.0.1 ...)
 Remove it: scripts/kind.sh --delete$([ "$cluster" = petrel ] || echo " --cluster $cluster")

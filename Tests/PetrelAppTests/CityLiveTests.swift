@@ -144,7 +144,7 @@ struct CityLiveTests {
             return try await Self.put(port, "Oslo", 3, key: KeyFile.plainKey) == 201
         }
         #expect(recovered != nil, "recovered by itself after Elasticsearch returned")
-        let metrics = try await LiveProcessTests.get(port, "/metrics").body
+        let metrics = try await LiveProcessTests.get(try await petrel.adminPort(), "/metrics").body
         #expect(metrics.contains(#"petrel_dependency_request_duration_seconds_count{dependency="elasticsearch",operation="get",outcome="error"}"#))
         petrel.signal(SIGKILL)
     }
@@ -261,7 +261,7 @@ struct CityCacheTests {
         #expect(warning["level"] as? String == "warning")
         try await Task.sleep(for: .milliseconds(600))
         #expect(try await LiveProcessTests.get(port, "/readiness").status == 200, "a cache outage keeps the pod in rotation")
-        let metrics = try await LiveProcessTests.get(port, "/metrics").body
+        let metrics = try await LiveProcessTests.get(try await petrel.adminPort(), "/metrics").body
         for series in [
             #"operation="cache_get",outcome="success""#, #"operation="cache_fill",outcome="success""#,
             #"operation="cache_invalidate",outcome="success""#, #"operation="cache_get",outcome="error""#,

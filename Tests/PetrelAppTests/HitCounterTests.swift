@@ -25,6 +25,8 @@ struct HitCounterRouterTests {
             try await client.execute(uri: "/hits/current", method: .get, headers: [.accept: "application/json"]) { response throws in
                 #expect(String(buffer: response.body) == #"{"hits":2}"# + "\n", "HEAD /hits must not count")
             }
+        }
+        try await test.app.admin.test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response throws in
                 #expect(String(buffer: response.body).contains("\npetrel_hits_total 2"))
             }

@@ -41,10 +41,12 @@ struct LiveProcessTests {
     @Test func sigtermDrainsThenFinishesInFlightRequestsAndExitsZero() async throws {
         let petrel = try PetrelProcess(["SHUTDOWN_DRAIN_SECONDS": "1.5", "SHUTDOWN_TIMEOUT_SECONDS": "5"])
         let port = try await petrel.port()
+        let adminPort = try await petrel.adminPort()
         #expect(try await Self.get(port, "/readiness").status == 200)
 
-        // Slow requests in flight across the whole drain and past it.
-        let slow = (0..<8).map { _ in Task { try await Self.get(port, "/delay/2.5") } }
+        // Slow requests in flight across the whole drain and past it (`/delay` is on the admin
+        // listener, which shuts down the same way, after the public one).
+        let slow = (0..<8).map { _ in Task { try await Self.get(adminPort, "/delay/2.5") } }
         try await Task.sleep(for: .milliseconds(300))
         let signalledAt = ContinuousClock.now
         petrel.signal(SIGTERM)
@@ -77,8 +79,8 @@ struct LiveProcessTests {
 
     @Test func workOutlivingTheShutdownTimeoutIsCancelledAndExitsOne() async throws {
         let petrel = try PetrelProcess(["SHUTDOWN_DRAIN_SECONDS": "0.2", "SHUTDOWN_TIMEOUT_SECONDS": "1"])
-        let port = try await petrel.port()
-        let slow = Task { try await Self.get(port, "/delay/8") }
+        let adminPort = try await petrel.adminPort()
+        let slow = Task { try await Self.get(adminPort, "/delay/8") }
         try await Task.sleep(for: .milliseconds(200))
         let signalledAt = ContinuousClock.now
         petrel.signal(SIGTERM)
@@ -166,9 +168,10 @@ struct LiveProcessTests {
     @Test func everyStdoutLineIsJSONAndRequestsAreLogged() async throws {
         let petrel = try PetrelProcess(["POD_NAME": "petrel-live"])
         let port = try await petrel.port()
-        for path in ["/hello", "/nope", "/hello?name=%22%5C", "/metrics"] {
+        for path in ["/hello", "/nope", "/hello?name=%22%5C"] {
             _ = try await Self.get(port, path)
         }
+        _ = try await Self.get(try await petrel.adminPort(), "/metrics")
         petrel.signal(SIGTERM)
         #expect(try await petrel.waitForExit().status == 0)
         let lines = try petrel.jsonLines()
@@ -186,7 +189,8 @@ struct LiveProcessTests {
         let petrel = try PetrelProcess()
         let port = try await petrel.port()
         _ = try await Self.get(port, "/hello")
-        let metrics = try await Self.get(port, "/metrics").body
+        #expect(try await Self.get(port, "/metrics").status == 404, "not on the public listener")
+        let metrics = try await Self.get(try await petrel.adminPort(), "/metrics").body
         #expect(metrics.contains(#"http_server_request_duration_seconds_count{method="GET",route="/hello",status="200"} 1"#))
         #expect(metrics.contains("petrel_ready 1"))
         #expect(metrics.contains(#"petrel_build_info{version=""#))

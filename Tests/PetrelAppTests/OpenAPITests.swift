@@ -33,7 +33,7 @@ struct OpenAPITests {
         .init(method: .get, uri: "/"), .init(method: .get, uri: "/version"), .init(method: .get, uri: "/openapi.yaml"),
         .init(method: .get, uri: "/", headers: [.accept: StatusPageTests.browserAccept]),
         .init(method: .get, uri: "/", headers: [.accept: StatusPageTests.browserAccept], duringOutage: true),
-        .init(method: .get, uri: "/page.css"), .init(method: .get, uri: "/page.js"),
+        .init(method: .get, uri: "/page.css"), .init(method: .get, uri: "/page.js"), .init(method: .get, uri: "/page.svg"),
         .init(method: .get, uri: "/metrics"),
         .init(method: .get, uri: "/hello"), .init(method: .get, uri: "/hello?name=Ada"), .init(method: .get, uri: "/hello?name=%3Cb%3E"),
         .init(method: .get, uri: "/healthz"), .init(method: .get, uri: "/livez"), .init(method: .get, uri: "/alive"),
@@ -97,6 +97,11 @@ struct OpenAPITests {
         return try JSONValue.yaml(text)
     }
 
+    /// Whether the document puts a path on the admin listener (a path-level `servers` entry naming it).
+    static func isAdmin(_ item: JSONValue) -> Bool {
+        item["servers"]?.array?.contains { $0["description"]?.string?.contains("ADMIN_PORT") == true } == true
+    }
+
     /// Path template and operation for a request path, `nil` when the document has none.
     static func operation(_ document: JSONValue, _ method: HTTPRequest.Method, _ path: String) -> (String, JSONValue)? {
         let validator = JSONSchemaValidator(document: document)
@@ -115,17 +120,22 @@ struct OpenAPITests {
     @Test func everyRouteIsDocumentedAndEveryOperationServed() async throws {
         let test = try await TestApp()
         let document = try await Self.document(test)
-        var documented = Set<String>()
+        var documented = Set<String>(), documentedAdmin = Set<String>()
         for (path, item) in try #require(document["paths"]?.object) {
             let resolved = item["$ref"]?.string.flatMap(JSONSchemaValidator(document: document).resolve) ?? item
             for method in resolved.object?.keys ?? [:].keys where ["get", "head", "put", "post", "delete", "patch"].contains(method) {
-                documented.insert("\(method.uppercased()) \(path)")
+                if Self.isAdmin(resolved) {
+                    documentedAdmin.insert("\(method.uppercased()) \(path)")
+                } else {
+                    documented.insert("\(method.uppercased()) \(path)")
+                }
             }
         }
-        let served = Set(test.app.routes)
-        #expect(!documented.isEmpty)
-        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented))")
-        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served))")
+        for (listener, documented, served) in [("public", documented, Set(test.app.routes)), ("admin", documentedAdmin, Set(test.app.adminRoutes))] {
+            #expect(!documented.isEmpty)
+            #expect(served.subtracting(documented).isEmpty, "\(listener): served but not documented: \(served.subtracting(documented))")
+            #expect(documented.subtracting(served).isEmpty, "\(listener): documented but not served: \(documented.subtracting(served))")
+        }
     }
 
     @Test func answersMatchTheDocumentAndCoverEveryDocumentedStatus() async throws {
@@ -143,18 +153,17 @@ struct OpenAPITests {
         let validator = JSONSchemaValidator(document: document)
 
         /// Returns the operation and status it produced, as `GET /cities/{name} 200`.
-        @Sendable func check(_ exchange: Exchange, _ client: some TestClientProtocol) async throws -> String {
+        @Sendable func check(_ exchange: Exchange, public: some TestClientProtocol, admin: some TestClientProtocol) async throws -> String {
             let path = String(exchange.uri.split(separator: "?", maxSplits: 1)[0])
             let (template, operation) = try #require(Self.operation(document, exchange.method, path), "\(exchange) is not documented")
+            let onAdmin = Self.isAdmin(try #require(document["paths"]?[template]))
             if let body = exchange.body, body.contains("709037") || body.contains("285911") {
                 // The requests meant to succeed send bodies the document allows.
                 let schema = try #require(operation["requestBody"]?["content"]?["application/json"]?["schema"], "\(exchange): no request schema")
                 let problems = validator.problems(try JSONValue.json(Data(body.utf8)), schema)
                 #expect(problems.isEmpty, "\(exchange): the request body breaks the document: \(problems)")
             }
-            return try await client.execute(
-                uri: exchange.uri, method: exchange.method, headers: exchange.headers, body: exchange.body.map { ByteBuffer(string: $0) }
-            ) { response throws in
+            let answer = { @Sendable (response: TestResponse) throws -> String in
                 let code = String(response.status.code)
                 let responses = try #require(operation["responses"]?.object, "\(template) has no responses")
                 // The exact code, else its range ("2XX"), else `default` for an error.
@@ -175,6 +184,10 @@ struct OpenAPITests {
                 #expect(problems.isEmpty, "\(exchange) → \(code): \(problems)")
                 return produced
             }
+            let body = exchange.body.map { ByteBuffer(string: $0) }
+            return onAdmin
+                ? try await admin.execute(uri: exchange.uri, method: exchange.method, headers: exchange.headers, body: body, testCallback: answer)
+                : try await `public`.execute(uri: exchange.uri, method: exchange.method, headers: exchange.headers, body: body, testCallback: answer)
         }
 
         // Live, so readiness can pass and the backends' clients start and stop as in production;
@@ -182,19 +195,23 @@ struct OpenAPITests {
         // (401 and 413 before the body is read). The outage first, so its Elasticsearch client is
         // shut down whatever happens later.
         let duringOutage = try await outage.app.test(.ahc(.http)) { client in
-            var produced: [String] = []
-            for exchange in Self.exchanges where exchange.duringOutage { produced.append(try await check(exchange, client)) }
-            return produced
+            try await outage.app.admin.test(.ahc(.http)) { admin in
+                var produced: [String] = []
+                for exchange in Self.exchanges where exchange.duringOutage { produced.append(try await check(exchange, public: client, admin: admin)) }
+                return produced
+            }
         }
         let live = try await test.app.test(.ahc(.http)) { client in
-            for _ in 0..<50 {
-                let status = try await client.execute(uri: "/readiness", method: .get) { $0.status }
-                if status == .ok { break }
-                try await Task.sleep(for: .milliseconds(100))
+            try await test.app.admin.test(.ahc(.http)) { admin in
+                for _ in 0..<50 {
+                    let status = try await client.execute(uri: "/readiness", method: .get) { $0.status }
+                    if status == .ok { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                var produced: [String] = []
+                for exchange in Self.exchanges where !exchange.duringOutage { produced.append(try await check(exchange, public: client, admin: admin)) }
+                return produced
             }
-            var produced: [String] = []
-            for exchange in Self.exchanges where !exchange.duringOutage { produced.append(try await check(exchange, client)) }
-            return produced
         }
         let produced = Set(live + duringOutage)
 

@@ -105,8 +105,42 @@ struct RouterTests {
                 #expect(response.headers[.allow] == "GET, HEAD")
                 #expect(try response.apiError.code == "method_not_allowed")
             }
+            try await client.execute(uri: "/cities", method: .post) { response throws in
+                #expect(response.status == .methodNotAllowed)
+            }
+        }
+        try await test.app.admin.test(.router) { client in
             try await client.execute(uri: "/status/200", method: .put) { response throws in
                 #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, HEAD")
+            }
+        }
+    }
+
+    /// The public edge serves only the API: what an operator or Prometheus uses is on ADMIN_PORT.
+    @Test func operationsAreOnTheAdminListenerOnly() async throws {
+        let test = try await TestApp(["APP_ENV": "development"])
+        #expect(Set(test.app.adminRoutes) == [
+            "GET /metrics", "GET /faults", "POST /faults/enable", "POST /faults/disable", "POST /readiness/disable",
+            "POST /readiness/enable", "GET /status/{code}", "GET /delay/{seconds}",
+        ])
+        #expect(Set(test.app.routes).isDisjoint(with: test.app.adminRoutes))
+        let operations: [(HTTPRequest.Method, String)] = [
+            (.get, "/metrics"), (.get, "/faults"), (.post, "/faults/enable"), (.post, "/faults/disable"), (.post, "/readiness/disable"),
+            (.post, "/readiness/enable"), (.get, "/status/200"), (.get, "/delay/0"),
+        ]
+        try await test.app.test(.router) { client in
+            for (method, path) in operations {
+                try await client.execute(uri: path, method: method) { #expect($0.status == .notFound, "\(method) \(path) on the public listener") }
+            }
+        }
+        try await test.app.admin.test(.router) { client in
+            for (method, path) in operations {
+                // The readiness switches answer 503 here: this test never starts the server.
+                try await client.execute(uri: path, method: method) { #expect($0.status != .notFound, "\(method) \(path) on the admin listener") }
+            }
+            for path in ["/hello", "/healthz", "/readiness", "/hits", "/cities"] {
+                try await client.execute(uri: path, method: .get) { #expect($0.status == .notFound, "\(path) on the admin listener") }
             }
         }
     }
@@ -147,7 +181,7 @@ struct RouterTests {
 
     @Test func oversizedBodyIs413() async throws {
         let test = try await TestApp(["MAX_BODY_BYTES": "1024", "APP_ENV": "development"])
-        try await test.app.test(.router) { client in
+        try await test.app.admin.test(.router) { client in
             let body = ByteBuffer(repeating: UInt8(ascii: "a"), count: 2048)
             try await client.execute(uri: "/faults/enable", method: .post, body: body) { response throws in
                 #expect(response.status == .contentTooLarge)
@@ -162,7 +196,7 @@ struct RouterTests {
 
     @Test func operatorEndpointsNeedAKeyOutsideDevelopment() async throws {
         let test = try await TestApp(["APP_ENV": "production"])
-        try await test.app.test(.router) { client in
+        try await test.app.admin.test(.router) { client in
             for path in ["/readiness/disable", "/readiness/enable", "/faults/enable", "/faults/disable"] {
                 try await client.execute(uri: path, method: .post) { response throws in
                     #expect(response.status == .unauthorized, "\(path)")
@@ -176,15 +210,17 @@ struct RouterTests {
     @Test func operatorCanDisableAndEnableReadiness() async throws {
         let test = try await TestApp(["APP_ENV": "development"])
         try await test.app.test(.live) { client in
-            try await client.execute(uri: "/readiness", method: .get) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/readiness/disable", method: .post) { #expect($0.status == .serviceUnavailable) }
-            try await client.execute(uri: "/readiness", method: .get) { response throws in
-                #expect(response.status == .serviceUnavailable)
-                #expect((try response.json["checks"] as? [String: String])?["operator"]?.hasPrefix("disabled") == true)
+            try await test.app.admin.test(.router) { admin in
+                try await client.execute(uri: "/readiness", method: .get) { #expect($0.status == .ok) }
+                try await admin.execute(uri: "/readiness/disable", method: .post) { #expect($0.status == .serviceUnavailable) }
+                try await client.execute(uri: "/readiness", method: .get) { response throws in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect((try response.json["checks"] as? [String: String])?["operator"]?.hasPrefix("disabled") == true)
+                }
+                try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok, "liveness is unaffected") }
+                try await admin.execute(uri: "/readiness/enable", method: .post) { #expect($0.status == .ok) }
+                try await client.execute(uri: "/readiness", method: .get) { #expect($0.status == .ok) }
             }
-            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok, "liveness is unaffected") }
-            try await client.execute(uri: "/readiness/enable", method: .post) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/readiness", method: .get) { #expect($0.status == .ok) }
         }
     }
 
@@ -209,7 +245,7 @@ struct RouterTests {
 
     @Test func statusAndDelayEndpoints() async throws {
         let test = try await TestApp()
-        try await test.app.test(.router) { client in
+        try await test.app.admin.test(.router) { client in
             try await client.execute(uri: "/status/418", method: .get) { #expect($0.status.code == 418) }
             for bad in ["/status/99", "/status/299", "/status/600", "/status/abc", "/delay/-1", "/delay/11", "/delay/nan", "/delay/x"] {
                 try await client.execute(uri: bad, method: .get) { response throws in
@@ -227,15 +263,15 @@ struct RouterTests {
     /// of the next response, so the next request on the connection is where this would fail.
     @Test func statusesWithoutABodyKeepTheConnectionInStep() async throws {
         let test = try await TestApp()
-        try await test.app.test(.live) { client in
+        try await test.app.admin.test(.live) { client in
             for code in [204, 304, 204] {
                 try await client.execute(uri: "/status/\(code)", method: .get) { response in
                     #expect(response.status.code == code)
                     #expect(response.body.readableBytes == 0)
                 }
-                try await client.execute(uri: "/hello", method: .get) { response throws in
+                try await client.execute(uri: "/faults", method: .get) { response throws in
                     #expect(response.status == .ok)
-                    #expect(try response.json["message"] as? String == "Hello from petrel")
+                    #expect(try response.json["enabled"] as? Bool == false)
                 }
             }
         }
@@ -244,49 +280,54 @@ struct RouterTests {
     @Test func faultInjectionMeetsItsRateAndSparesProbes() async throws {
         let test = try await TestApp(["APP_ENV": "development"])
         try await test.app.test(.router) { client in
-            try await client.execute(
-                uri: "/faults/enable", method: .post, headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"error_rate":0.3}"#)
-            ) { response throws in
-                let settings = try response.json
-                #expect(settings["error_rate"] as? Double == 0.3)
-            }
-            var failures = 0
-            let requests = 2000
-            for _ in 0..<requests {
-                let code = try await client.execute(uri: "/hello", method: .get) { response -> String? in
-                    response.status == .internalServerError ? try response.apiError.code : nil
+            try await test.app.admin.test(.router) { admin in
+                try await admin.execute(
+                    uri: "/faults/enable", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"error_rate":0.3}"#)
+                ) { response throws in
+                    let settings = try response.json
+                    #expect(settings["error_rate"] as? Double == 0.3)
                 }
-                if let code {
-                    failures += 1
-                    #expect(code == "injected_fault")
+                var failures = 0
+                let requests = 2000
+                for _ in 0..<requests {
+                    let code = try await client.execute(uri: "/hello", method: .get) { response -> String? in
+                        response.status == .internalServerError ? try response.apiError.code : nil
+                    }
+                    if let code {
+                        failures += 1
+                        #expect(code == "injected_fault")
+                    }
                 }
-            }
-            // Binomial(2000, 0.3): standard deviation ≈ 20.5, so ±100 is about 5 sigma.
-            #expect(abs(failures - 600) < 100, "\(failures) of \(requests) failed")
-            for path in ["/healthz", "/readiness", "/metrics"] {
+                // Binomial(2000, 0.3): standard deviation ≈ 20.5, so ±100 is about 5 sigma.
+                #expect(abs(failures - 600) < 100, "\(failures) of \(requests) failed")
+                for path in ["/healthz", "/readiness"] {
+                    for _ in 0..<50 {
+                        try await client.execute(uri: path, method: .get) { #expect($0.status != .internalServerError, "\(path)") }
+                    }
+                }
                 for _ in 0..<50 {
-                    try await client.execute(uri: path, method: .get) { #expect($0.status != .internalServerError, "\(path)") }
+                    try await admin.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok, "the admin listener has no faults") }
                 }
-            }
-            for bad in [#"{"error_rate":1.5}"#, #"{"error_rate":"x"}"#, "not json", #"{"delay_ms":-1}"#] {
-                try await client.execute(uri: "/faults/enable", method: .post, body: ByteBuffer(string: bad)) { response throws in
-                    #expect(response.status == .badRequest, "\(bad)")
+                for bad in [#"{"error_rate":1.5}"#, #"{"error_rate":"x"}"#, "not json", #"{"delay_ms":-1}"#] {
+                    try await admin.execute(uri: "/faults/enable", method: .post, body: ByteBuffer(string: bad)) { response throws in
+                        #expect(response.status == .badRequest, "\(bad)")
+                    }
                 }
-            }
-            try await client.execute(uri: "/faults/disable", method: .post) { response throws in
-                let settings = try response.json
-                #expect(settings["enabled"] as? Bool == false)
-            }
-            for _ in 0..<200 {
-                try await client.execute(uri: "/hello", method: .get) { #expect($0.status == .ok) }
+                try await admin.execute(uri: "/faults/disable", method: .post) { response throws in
+                    let settings = try response.json
+                    #expect(settings["enabled"] as? Bool == false)
+                }
+                for _ in 0..<200 {
+                    try await client.execute(uri: "/hello", method: .get) { #expect($0.status == .ok) }
+                }
             }
         }
     }
 
     @Test func metricsUseRouteTemplatesAndContractNames() async throws {
         let test = try await TestApp()
-        try await test.app.test(.router) { client in
+        try await test.app.admin.test(.router) { client in
             for code in [201, 202, 203] {
                 try await client.execute(uri: "/status/\(code)", method: .get) { _ in }
             }

@@ -164,7 +164,8 @@ class ReplicaSettings:
 
 class Replica:
     """One Petrel process, named like a pod. A replacement is a new replica with a new name and
-    port (a new pod); a restart after a crash keeps both (the kubelet restarting the container)."""
+    ports (a new pod); a restart after a crash keeps them (the kubelet restarting the container):
+    the serving port here, the admin port (ADMIN_PORT, picked free on the first start) in Petrel."""
 
     def __init__(self, name: str, workdir: Path, settings: ReplicaSettings):
         self.name = name

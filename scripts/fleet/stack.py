@@ -11,8 +11,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import http1
 from endpoints import MINIMUM_DRAIN, EndpointsController
-from processes import LoadBalancer, Redis, Replica, ReplicaSettings, SearchServer, SetupError, log, stopped
+from processes import HOST, LoadBalancer, Redis, Replica, ReplicaSettings, SearchServer, SetupError, log, stopped
 
 COUNTER_KEY = "petrel:hits"   # Petrel's default COUNTER_KEY
 
@@ -77,8 +78,23 @@ class Fleet:
             search_url=self.search.url if self.search else None, api_key=self.api_key)
         await asyncio.gather(*(self.add_replica() for _ in range(self.options.replicas)))
         await self.controller.start(expected=self.options.replicas, timeout=60)
-        log(f"fleet up: {self.options.replicas} replicas behind nginx on 127.0.0.1:{self.balancer.port}, "
-            f"logs in {self.workdir}")
+        await self.check_edge()
+        log(f"fleet up: {self.options.replicas} replicas behind nginx on 127.0.0.1:{self.balancer.port} "
+            f"(admin ports {', '.join(str(r.process.admin_port) for r in self.replicas)}), logs in {self.workdir}")
+
+    async def check_edge(self) -> None:
+        """As in a cluster: nginx (the Service and Ingress here) reaches only the replicas' serving
+        ports, where /metrics answers 404; each replica serves it on its own admin port
+        (ADMIN_PORT=0, picked free, so that replicas on one host do not collide on 9797)."""
+        edge = await http1.get_once(HOST, self.balancer.port, "/metrics", 5)
+        if edge.status != 404:
+            raise SetupError(f"GET /metrics through nginx answered {edge.status}, expected 404: "
+                             "operations belong to the admin port")
+        for replica in self.replicas:
+            admin = await http1.get_once(HOST, replica.process.admin_port, "/metrics", 5)
+            if admin.status != 200:
+                raise SetupError(f"GET /metrics on {replica.name}'s admin port {replica.process.admin_port} "
+                                 f"answered {admin.status}")
 
     async def add_replica(self) -> Replica:
         """A new pod: a new name, a port of its own; the controller routes to it once it is ready."""

@@ -1,8 +1,14 @@
 """Cross-checks between the rendered manifests and the service they deploy.
 
 Catches the drift that schema and policy scanners cannot see:
-  probes      every Petrel probe hits a real route on the real port, liveness on a liveness path,
-              readiness on a readiness path; the ALB health check and the ServiceMonitor too
+  probes      every Petrel probe hits a real route on the serving port, liveness on a liveness
+              path, readiness on a readiness path; the ALB health check too
+  admin       the admin listener (ADMIN_PORT: /metrics, fault and readiness switches, /status,
+              /delay) is the container port "admin" (9797, ADMIN_PORT agrees), every Petrel Service
+              has a port "admin" to it, the ServiceMonitor scrapes /metrics there, no Ingress or
+              HTTPRoute routes to it (every backend is the Service's serving port), and every
+              NetworkPolicy rule that admits it (by number, name or by naming no ports) admits only
+              the monitoring namespace; where a ServiceMonitor is rendered, a rule admits Prometheus
   drain       terminationGracePeriodSeconds > SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 1,
               and readiness notices a drain (period x failureThreshold) within the drain
   env         every variable the manifests (and the compose stack) give Petrel is one
@@ -24,7 +30,8 @@ Catches the drift that schema and policy scanners cannot see:
   namespace   every namespaced object names the namespace (a component applied where no
               namespace is set would land its objects in "default")
   images      third-party images are pinned by digest (name:tag@sha256:...); Petrel's by tag
-  parity      Kustomize and Helm give the same (kind, name) set for staging and for prod, and the
+  parity      Kustomize and Helm give the same (kind, name) set for staging and for prod, the
+              same ports on each Service, container and NetworkPolicy rule of that set, and the
               Namespace the Helm deploy path labels (.github/workflows/deploy-environment.yml)
               carries exactly the labels of each overlay's Namespace
 
@@ -44,8 +51,13 @@ COMPOSE = ROOT / "deploy/compose/compose.yaml"
 DEPLOY_WORKFLOW = ROOT / ".github/workflows/deploy-environment.yml"
 OVERLAYS = ROOT / "deploy/kubernetes/overlays"
 
-# The service's contract (docs/contract.md, runtime contract). One port serves API, probes, metrics.
+# The service's contract (docs/contract.md). The serving port: the API, the page and the probes.
 PORT, PORT_NAME = 8080, "http"
+# The admin listener (ADMIN_PORT): /metrics and the operator endpoints; never routed from the edge.
+ADMIN_PORT, ADMIN_PORT_NAME = 9797, "admin"
+# Where Prometheus runs (components/monitoring, the chart's monitoring.prometheusNamespace default);
+# a Helm render's values file may name another.
+MONITORING_NAMESPACE = "monitoring"
 LIVENESS_PATHS = {"/healthz", "/livez", "/alive", "/health"}
 READINESS_PATHS = {"/readiness", "/readyz", "/ready"}
 METRICS_PATH = "/metrics"
@@ -131,10 +143,103 @@ def check_probes(name: str, docs: list[dict]) -> list[str]:
         path = annotations.get("alb.ingress.kubernetes.io/healthcheck-path")
         if path is not None and path not in READINESS_PATHS:
             problems.append(f"{where}: ALB health check {path} is not a readiness path")
-        if obj["kind"] == "ServiceMonitor":
+    return problems
+
+
+def petrel_pods_selected(selector: dict, docs: list[dict]) -> bool:
+    """Whether a label selector (matchLabels only, as the kit writes them) selects Petrel's pods."""
+    labels = [(obj.get("spec", {}).get("template", {}).get("metadata", {}).get("labels") or {})
+              for obj, _, _ in petrel_workloads(docs) if obj["kind"] != "Pod"]
+    wanted = selector.get("matchLabels", selector) or {}
+    return any(all(pod.get(k) == v for k, v in wanted.items()) for pod in labels)
+
+
+def rule_admits(rule: dict, port: int, name: str) -> bool:
+    """Whether a NetworkPolicy ingress rule admits a container port (no ports: every port)."""
+    ports = rule.get("ports")
+    if not ports:
+        return True
+    for entry in ports:
+        value = entry.get("port")
+        if value is None or value == name:
+            return True
+        if isinstance(value, int) and value <= port <= entry.get("endPort", value):
+            return True
+    return False
+
+
+def monitoring_peer(peer: dict, namespace: str) -> bool:
+    """A peer in the monitoring namespace only: a namespaceSelector naming exactly that namespace."""
+    selector = peer.get("namespaceSelector")
+    return (set(peer) <= {"namespaceSelector", "podSelector"} and selector is not None
+            and not selector.get("matchExpressions")
+            and selector.get("matchLabels") == {"kubernetes.io/metadata.name": namespace})
+
+
+def check_admin(name: str, docs: list[dict], monitoring_namespace: str) -> list[str]:
+    problems = []
+    for obj, _, container in petrel_workloads(docs):
+        where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
+        ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
+        if obj["kind"] != "Pod" and ports.get(ADMIN_PORT_NAME) != ADMIN_PORT:
+            problems.append(f"{where}: container port {ADMIN_PORT_NAME!r} is {ports.get(ADMIN_PORT_NAME)}, "
+                            f"the admin listener is on {ADMIN_PORT}")
+        setting = petrel_env(docs, container).get("ADMIN_PORT")
+        if setting is not None and setting != str(ADMIN_PORT):
+            problems.append(f"{where}: ADMIN_PORT={setting}, but the container port {ADMIN_PORT_NAME!r} is {ADMIN_PORT}")
+    services = [d for d in docs if d["kind"] == "Service" and petrel_pods_selected(d["spec"].get("selector") or {}, docs)]
+    for svc in services:
+        targets = {p.get("name"): p.get("targetPort") for p in svc["spec"]["ports"]}
+        if targets.get(ADMIN_PORT_NAME) not in (ADMIN_PORT_NAME, ADMIN_PORT):
+            problems.append(f"{name}: Service/{svc['metadata']['name']} has no port {ADMIN_PORT_NAME!r} to the admin listener")
+    by_name = {svc["metadata"]["name"]: svc for svc in services}
+
+    def serving(where: str, service: str, port) -> None:
+        """A route's backend must be the serving port of Petrel's Service."""
+        svc = by_name.get(service)
+        if svc is None:
+            return  # check_routes reports backends that are not in the render
+        entry = next((p for p in svc["spec"]["ports"] if port in (p.get("name"), p["port"])), None)
+        if entry is not None and entry.get("targetPort") not in (PORT_NAME, PORT):
+            problems.append(f"{where}: routes to Service {service} port {port} (target {entry.get('targetPort')}), "
+                            f"not the serving port {PORT_NAME}: the edge must never reach the admin listener")
+
+    scraped = False
+    for obj in docs:
+        where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
+        if obj["kind"] == "Ingress":
+            for rule in obj["spec"].get("rules", []):
+                for path in rule["http"]["paths"]:
+                    svc = path["backend"]["service"]
+                    serving(where, svc["name"], svc["port"].get("name") or svc["port"].get("number"))
+            default = (obj["spec"].get("defaultBackend") or {}).get("service")
+            if default:
+                serving(where, default["name"], default["port"].get("name") or default["port"].get("number"))
+        elif obj["kind"] == "HTTPRoute":
+            for rule in obj["spec"].get("rules", []):
+                for ref in rule.get("backendRefs") or []:
+                    serving(where, ref["name"], ref.get("port"))
+        elif obj["kind"] == "ServiceMonitor":
             for endpoint in obj["spec"]["endpoints"]:
-                if endpoint.get("path") != METRICS_PATH or endpoint.get("port") != PORT_NAME:
-                    problems.append(f"{where}: scrapes {endpoint.get('port')}{endpoint.get('path')}, expected {PORT_NAME}{METRICS_PATH}")
+                if endpoint.get("path") != METRICS_PATH or endpoint.get("port") != ADMIN_PORT_NAME:
+                    problems.append(f"{where}: scrapes {endpoint.get('port')}{endpoint.get('path')}, "
+                                    f"expected {ADMIN_PORT_NAME}{METRICS_PATH}")
+        elif obj["kind"] == "NetworkPolicy" and "Ingress" in obj["spec"].get("policyTypes", ["Ingress"]):
+            if not petrel_pods_selected(obj["spec"].get("podSelector") or {}, docs):
+                continue
+            for rule in obj["spec"].get("ingress") or []:
+                if not rule_admits(rule, ADMIN_PORT, ADMIN_PORT_NAME):
+                    continue
+                peers = rule.get("from") or []
+                strangers = [peer for peer in peers if not monitoring_peer(peer, monitoring_namespace)]
+                if not peers or strangers:
+                    problems.append(f"{where}: admits the admin port {ADMIN_PORT} from "
+                                    f"{strangers or 'everywhere'}; only namespace {monitoring_namespace} may reach it")
+                elif "helm.sh/hook" not in (obj["metadata"].get("annotations") or {}):
+                    scraped = True
+    if any(d["kind"] == "ServiceMonitor" for d in docs) and not scraped:
+        problems.append(f"{name}: a ServiceMonitor scrapes the admin port, but no NetworkPolicy admits "
+                        f"namespace {monitoring_namespace} to it")
     return problems
 
 
@@ -411,17 +516,55 @@ def identities(docs: list[dict], kustomize: bool) -> set[tuple[str, str]]:
     return ids
 
 
+def ports_of(obj: dict) -> list | None:
+    """What the parity check compares beyond names: Service ports, container ports, policy ports."""
+    if obj["kind"] == "Service":
+        return sorted((p.get("name", ""), p["port"], str(p.get("targetPort", ""))) for p in obj["spec"]["ports"])
+    if obj["kind"] == "NetworkPolicy":
+        # A rule without ports admits every port.
+        return sorted(sorted((p.get("protocol", "TCP"), str(p.get("port", "all"))) for p in rule.get("ports") or [{"port": "all"}])
+                      for rule in obj["spec"].get("ingress") or [])
+    spec = pod_spec(obj)
+    if spec is not None:
+        return sorted((c["name"], p.get("name", ""), p["containerPort"]) for c in spec.get("containers", [])
+                      for p in c.get("ports", []))
+    return None
+
+
+def ports_parity(environment: str, kustomize: list[dict], chart: list[dict]) -> list[str]:
+    def index(docs: list[dict], strip: bool) -> dict:
+        return {(d["kind"], HASH_SUFFIX.sub("", d["metadata"]["name"]) if strip else d["metadata"]["name"]): d
+                for d in docs if "helm.sh/hook" not in (d["metadata"].get("annotations") or {})}
+    ours, theirs = index(kustomize, True), index(chart, False)
+    problems = []
+    for key in sorted(set(ours) & set(theirs)):
+        a, b = ports_of(ours[key]), ports_of(theirs[key])
+        if a != b:
+            problems.append(f"{environment}: {key[0]}/{key[1]} ports differ: Kustomize {a}, Helm {b}")
+    return problems
+
+
+def monitoring_namespace(described: dict) -> str:
+    """Prometheus' namespace for a render: a Helm values file may set monitoring.prometheusNamespace."""
+    values = described.get("values")
+    if described.get("tool") != "helm" or not values:
+        return MONITORING_NAMESPACE
+    loaded = yaml.safe_load((ROOT / values).read_text()) or {}
+    return (loaded.get("monitoring") or {}).get("prometheusNamespace") or MONITORING_NAMESPACE
+
+
 def main() -> int:
     out = Path(sys.argv[1])
     help_file = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     known = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{4,}\b", help_file.read_text())) if help_file else None
     renders = {p.stem: load(p) for p in sorted(out.glob("*.yaml"))}
     described = json.loads((out.parent / "renders.json").read_text())
-    checks = ("probes", "drain", "env", "workdir", "apikeys", "hpa", "counter", "bare", "starts", "routes",
+    checks = ("probes", "admin", "drain", "env", "workdir", "apikeys", "hpa", "counter", "bare", "starts", "routes",
               "namespace", "images", "parity")
     results: dict[str, list[str]] = {check: [] for check in checks}
     for name, docs in renders.items():
         results["probes"] += check_probes(name, docs)
+        results["admin"] += check_admin(name, docs, monitoring_namespace(described[name]))
         results["drain"] += check_drain(name, docs)
         results["workdir"] += check_workdir(name, docs)
         results["apikeys"] += check_api_keys(name, docs)
@@ -448,6 +591,7 @@ def main() -> int:
         compared += len(kustomize)
         results["parity"] += [f"only in Kustomize {environment}: {k}/{n}" for k, n in sorted(kustomize - chart)]
         results["parity"] += [f"only in Helm {environment}: {k}/{n}" for k, n in sorted(chart - kustomize)]
+        results["parity"] += ports_parity(environment, renders[f"kustomize-{environment}"], renders[f"helm-{environment}"])
         results["parity"] += namespace_parity(environment, renders[f"kustomize-{environment}"])
     results["parity"] += namespace_parity("dev", renders["kustomize-dev"])
 
@@ -455,7 +599,7 @@ def main() -> int:
         for problem in problems:
             print(f"FAIL {check}: {problem}")
         skipped = check == "env" and known is None
-        scope = {"parity": f" ({compared} objects in {' and '.join(PARITY_ENVIRONMENTS)}, Namespace labels of dev, staging and prod)",
+        scope = {"parity": f" ({compared} objects and their ports in {' and '.join(PARITY_ENVIRONMENTS)}, Namespace labels of dev, staging and prod)",
                  "starts": f" ({', '.join(STARTS_ON_ITS_OWN)})"}.get(check, f" across {len(renders)} renders")
         print(f"{check:10}{'SKIPPED (no petrel binary)' if skipped else 'ok' if not problems else f'{len(problems)} problem(s)'}"
               f"{scope}{' + compose' if check in ('env', 'workdir') else ''}")

@@ -51,29 +51,36 @@ EARLY_MARGIN = 0.5
 class Context:
     server: object                       # petrel_process.Petrel, started
     clients: list[Client] = field(default_factory=list)
-    ports: set[int] = field(default_factory=set)
+    ports: set[int] = field(default_factory=set)          # clients' own ports, on the public listener
+    admin_ports: set[int] = field(default_factory=set)    # the same on the admin listener
 
     @property
     def port(self) -> int:
         return self.server.port
 
     @property
+    def admin_port(self) -> int:
+        """The admin listener: /metrics, /delay, /status and the switches (404 on the public port)."""
+        return self.server.admin_port
+
+    @property
     def key(self) -> str:
         return self.server.api_key
 
-    def connect(self, send_buffer: int | None = None) -> Client:
-        client = Client(self.port, send_buffer=send_buffer)
+    def connect(self, send_buffer: int | None = None, admin: bool = False) -> Client:
+        client = Client(self.admin_port if admin else self.port, send_buffer=send_buffer)
         self.clients.append(client)
-        self.ports.add(client.port)
+        (self.admin_ports if admin else self.ports).add(client.port)
         return client
 
     def close_all(self) -> None:
         for client in self.clients:
             client.close()
 
-    def get(self, path: str, within: float = 5.0, headers: list | None = None) -> Response:
-        """GET on a fresh connection (Connection: close), for looking at the server from outside."""
-        client = self.connect()
+    def get(self, path: str, within: float = 5.0, headers: list | None = None, admin: bool = False) -> Response:
+        """GET on a fresh connection (Connection: close), for looking at the server from outside;
+        admin: on the admin listener."""
+        client = self.connect(admin=admin)
         try:
             client.send(request("GET", path, [("Connection", "close"), *(headers or [])]))
             return client.read_response(within, f"an answer to GET {path}")
@@ -520,7 +527,7 @@ SERIES = re.compile(r'^http_server_request_duration_seconds_count\{([^}]*)\}\s+(
 
 
 def status_counts(ctx: Context, route: str, method: str) -> dict[str, float]:
-    response = ctx.get("/metrics")
+    response = ctx.get("/metrics", admin=True)
     expect_status(response, 200, "GET /metrics")
     series = SERIES.findall(response.body.decode("utf-8", "replace"))
     if not series:
@@ -540,10 +547,13 @@ def log_size(ctx: Context) -> int:
         return 0
 
 
-def disconnect(ctx: Context, raw: bytes, route: str, method: str, wait: float, what: str) -> str:
+def disconnect(ctx: Context, raw: bytes, route: str, method: str, wait: float, what: str,
+               admin: bool = False) -> str:
+    """admin: the request goes to the admin listener (/delay is there), whose connections run
+    through the same HTTP channel as the public ones."""
     offset = log_size(ctx)
     before = status_counts(ctx, route, method)
-    client = ctx.connect()
+    client = ctx.connect(admin=admin)
     client.send(raw)
     time.sleep(0.3)
     client.close()
@@ -567,7 +577,7 @@ def disconnect(ctx: Context, raw: bytes, route: str, method: str, wait: float, w
 
 def disconnect_waiting(ctx: Context) -> str:
     return disconnect(ctx, request("GET", "/delay/2"), "/delay/{seconds}", "GET", 2.5,
-                      "GET /delay/2, client gone after 0.3 s")
+                      "GET /delay/2 (admin port), client gone after 0.3 s", admin=True)
 
 
 def disconnect_mid_body(ctx: Context) -> str:
@@ -622,11 +632,15 @@ def cache_control(ctx: Context) -> str:
     client.send(request("PUT", "/cities/Oslo", [("X-API-Key", ctx.key), ("Content-Type", "application/json"),
                                                 ("Content-Length", str(len(body)))], body))
     expect_status(client.read_response(5, "an answer to PUT /cities/Oslo"), (200, 201), "PUT /cities/Oslo")
+    # /metrics on the admin listener (a connection of its own); the rest on the kept connection.
     wanted = (("/", "no-store"), ("/hits", "no-store"), ("/metrics", "no-store"), ("/cities/Oslo", "no-cache"))
     problems, seen = [], []
     for path, directive in wanted:
-        client.send(request("GET", path))
-        response = client.read_response(5, f"an answer to GET {path}")
+        if path == "/metrics":
+            response = ctx.get(path, admin=True)
+        else:
+            client.send(request("GET", path))
+            response = client.read_response(5, f"an answer to GET {path}")
         expect_status(response, 200, f"GET {path}")
         value = response.header("Cache-Control")
         seen.append(f"{path}: {value}")

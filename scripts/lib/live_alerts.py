@@ -1,6 +1,7 @@
 """Proves Petrel's alerts fire and resolve for real; scripts/live-alerts.sh runs this.
 
-A real Prometheus scrapes a running Petrel and evaluates the shipped rules, time-compressed by
+A real Prometheus scrapes a running Petrel (its admin listener, ADMIN_PORT, where /metrics is)
+and evaluates the shipped rules, time-compressed by
 TIME_SCALE with scripts/gen-monitoring.py --time-scale (5m windows become 10s, `for: 2m`
 becomes 4s); a real Alertmanager runs the shipped routing and inhibitions, its webhooks
 pointed at a local receiver that stands in for the pager and the ticket queue. Prometheus also
@@ -8,7 +9,7 @@ scrapes a stand-in for the cluster's kube-state-metrics and cAdvisor (cluster_ex
 fixed series for the kit's Deployment, whose first pod is this Petrel). Then:
 
   baseline   steady traffic, no alert at all
-  faults on  POST /faults/enable {"error_rate": 0.5}: every availability burn-rate alert fires
+  faults on  POST /faults/enable {"error_rate": 0.5} on the admin port: every availability burn-rate alert fires
              (two pages, two tickets); Alertmanager inhibits the tickets while the page fires
              and delivers the page to the pager; every dashboard query returns data, both
              with every variable at All and with the first namespace, service, pod and route
@@ -239,13 +240,15 @@ def alertmanager_config(webhook_url: str) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def prometheus_config(rules: Path, petrel_port: int, pod: str, alertmanager_port: int, exporters: list) -> str:
+def prometheus_config(rules: Path, petrel_admin_port: int, pod: str, alertmanager_port: int, exporters: list) -> str:
+    """Petrel is scraped on its admin listener, as the ServiceMonitor scrapes the Service's admin port."""
     return yaml.safe_dump({
         "global": {"scrape_interval": INTERVAL, "scrape_timeout": INTERVAL, "evaluation_interval": INTERVAL},
         "rule_files": [str(rules)],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]},
         "scrape_configs": [{"job_name": JOB, "static_configs": [
-            {"targets": [f"127.0.0.1:{petrel_port}"], "labels": {"namespace": NAMESPACE, "pod": pod}}]}, *exporters],
+            {"targets": [f"127.0.0.1:{petrel_admin_port}"], "labels": {"namespace": NAMESPACE, "pod": pod}}]},
+            *exporters],
     }, sort_keys=False)
 
 
@@ -322,7 +325,8 @@ class Run:
         log(f"{name}: {action()}")
 
     def fault_switch(self, path: str, body: dict | None = None) -> str:
-        response = self.petrel.request("POST", path, body)
+        """The switches are on the admin listener (the public port answers them 404)."""
+        response = self.petrel.admin_request("POST", path, body)
         if response.status != 200:
             raise RuntimeError(f"POST {path} answered {response.status}: {response.body[:300]!r}")
         return f"POST {path} {json.dumps(body) if body else ''}".rstrip() + f" -> {response.body.decode()}"
@@ -332,8 +336,9 @@ class Run:
         return f"kill -9 petrel (pid {self.petrel.pid})"
 
     def restart_petrel(self) -> str:
+        # Both ports as before (the admin port is kept by default): Prometheus' target is unchanged.
         self.petrel.start(self.petrel.port, ready_path="/healthz")
-        return f"petrel restarted on the same port, pid {self.petrel.pid}"
+        return f"petrel restarted on the same ports, pid {self.petrel.pid}"
 
     def start(self) -> None:
         rules = self.workdir / "rules.yaml"
@@ -348,11 +353,12 @@ class Run:
         self.exporters.start()
         self.petrel.start(ready_path="/healthz")
         scrape_configs = self.exporters.scrape_configs()
-        config = prometheus_config(rules, self.petrel.port, self.exporters.live_pod.name, self.alertmanager.port,
+        config = prometheus_config(rules, self.petrel.admin_port, self.exporters.live_pod.name, self.alertmanager.port,
                                    scrape_configs)
         self.prometheus.start(config, [f"--query.lookback-delta={LOOKBACK_DELTA}",
                                        f"--rules.alert.resend-delay={RESEND_DELAY}"])
-        log(f"petrel :{self.petrel.port} as pod {self.exporters.live_pod.name}, prometheus :{self.prometheus.port}, "
+        log(f"petrel :{self.petrel.port} (admin :{self.petrel.admin_port}) as pod {self.exporters.live_pod.name}, "
+            f"prometheus :{self.prometheus.port}, "
             f"alertmanager :{self.alertmanager.port}, cluster stand-in :{self.exporters.server.server_port}, "
             f"rules scaled 1/{TIME_SCALE}, scrape and evaluation every {INTERVAL}")
         jobs = {JOB} | {c["job_name"] for c in scrape_configs}

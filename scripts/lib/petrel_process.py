@@ -5,7 +5,9 @@ over HTTP, and stopped by its PID (SIGTERM, then SIGKILL).
 
 Petrel is one of them, with a clean environment (a developer's shell, COUNTER_STORE=redis or a
 ./.env, must not change what a check measures), SQLite under its directory, an API key file, and
-the port it picked (HTTP_PORT=0) read from its "listening" log line.
+the ports it picked read from its log: the public one (HTTP_PORT=0) from its "listening" line, the
+admin listener's (ADMIN_PORT=0: /metrics, the fault and readiness switches, /status, /delay) from
+its "admin listening" line. So several can run side by side, none on the default 9797.
 
 Python uses Process and Petrel. Shell scripts use the command line, through the wrappers in
 scripts/lib/tools.sh:
@@ -17,6 +19,9 @@ scripts/lib/tools.sh:
       starts Petrel (PETREL_BIN by default), or any server that listens on PORT, waits until
       GET PATH answers 200 (/readiness by default) and prints "PORT PID MS", MS being the
       milliseconds from spawn to that answer. A supervisor stays behind to record the exit status.
+      Petrel's admin port is written to DIR/admin-port (not printed: callers parse that line).
+  petrel_process.py admin-port --dir DIR
+      prints the admin listener's port of the Petrel started in DIR
   petrel_process.py stop --dir DIR [--signal TERM|KILL|...] [--timeout SECONDS]
       signals the process started in DIR, waits until it has exited (SIGKILL after the
       timeout) and exits with its status as a shell reports it (128+N after signal N)
@@ -181,39 +186,65 @@ class Petrel(Process):
         self.keys_file = self.dir / "api-keys"
         self.keys_file.write_text(self.api_key + "\n")
         self.keys_file.chmod(0o600)
+        # The admin listener's port: 0 until the first start, then the one it got, which a
+        # restart keeps (as a restarted container keeps its pod's ports).
+        self.admin_port = 0
 
-    def environment(self, port: int) -> dict:
+    @property
+    def admin_url(self) -> str:
+        return f"http://{HOST}:{self.admin_port}"
+
+    def environment(self, port: int, admin_port: int = 0) -> dict:
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HTTP_HOST": HOST, "HTTP_PORT": str(port),
-                "LOG_FORMAT": "json", "DATA_DIR": str(self.dir / "data"), "API_KEYS_FILE": str(self.keys_file),
-                "SHUTDOWN_DRAIN_SECONDS": "0", **self.settings}
+                "ADMIN_PORT": str(admin_port), "LOG_FORMAT": "json", "DATA_DIR": str(self.dir / "data"),
+                "API_KEYS_FILE": str(self.keys_file), "SHUTDOWN_DRAIN_SECONDS": "0", **self.settings}
 
-    def start(self, port: int = 0, ready_path: str | None = "/readiness", timeout: float = 30) -> None:
+    def start(self, port: int = 0, ready_path: str | None = "/readiness", timeout: float = 30,
+              admin_port: int | None = None) -> None:
         """Starts the service on port (0: one it picks) and waits until it logs the port it
-        listens on, then until GET ready_path answers 200 (None: listening is enough)."""
-        self.env = self.environment(port)
+        listens on, then until GET ready_path answers 200 (None: listening is enough; ready_seconds
+        is measured up to here), then until it logs its admin listener's port. admin_port: 0
+        picks one; None keeps the one of the previous start (0 on the first)."""
+        self.env = self.environment(port, self.admin_port if admin_port is None else admin_port)
         self.spawn()
-        self.port = self.wait_for("log 'listening'", self._listening_port, timeout)
+        self.port = self.wait_for("log 'listening'", lambda: self._logged_port("listening"), timeout)
         self.wait_ready(ready_path, timeout)
+        self.admin_port = self.wait_for("log 'admin listening' (a Petrel without ADMIN_PORT?)",
+                                        lambda: self._logged_port("admin listening"), timeout)
 
-    def _listening_port(self) -> int | None:
+    def _logged_port(self, message: str) -> int | None:
+        """The port of the first log line whose msg is message, once it is there."""
+        needle = json.dumps(message).encode()
         with open(self.log_path, "rb") as log:
             for line in log:
-                if b'"listening"' in line:
-                    return int(json.loads(line)["port"])
+                if needle in line:
+                    with contextlib.suppress(ValueError, KeyError, TypeError):
+                        entry = json.loads(line)
+                        if entry.get("msg") == message:
+                            return int(entry["port"])
         return None
 
     def request(self, method: str, path: str, json_body: dict | None = None) -> http1.Response:
-        """One request with the API key (writes and operator endpoints require it)."""
+        """One request to the public listener, with the API key (writes require it)."""
+        return self._request(self.url, method, path, json_body)
+
+    def admin_request(self, method: str, path: str, json_body: dict | None = None) -> http1.Response:
+        """One request to the admin listener (/metrics, /faults*, /readiness/disable|enable,
+        /status, /delay), with the API key (its switches require it)."""
+        return self._request(self.admin_url, method, path, json_body)
+
+    def _request(self, base: str, method: str, path: str, json_body: dict | None) -> http1.Response:
         headers = {"X-API-Key": self.api_key}
         body = b""
         if json_body is not None:
             body, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
-        return http1.request(method, self.url + path, body, headers)
+        return http1.request(method, base + path, body, headers)
 
 
 # The command line: `start` leaves a supervisor behind that records the exit status in DIR, so
-# that `stop` can report it although the shell that asked is not the process's parent.
-PID_FILE, STATUS_FILE = "pid", "status"
+# that `stop` can report it although the shell that asked is not the process's parent. Petrel's
+# admin port goes to a file too: the line `start` prints is parsed by callers (scripts/bench.sh).
+PID_FILE, STATUS_FILE, ADMIN_PORT_FILE = "pid", "status", "admin-port"
 
 
 def supervise(server: Process, directory: Path, ready: str, report) -> None:
@@ -227,6 +258,8 @@ def supervise(server: Process, directory: Path, ready: str, report) -> None:
         report(str(error))
         return
     (directory / PID_FILE).write_text(f"{server.pid}\n")
+    if isinstance(server, Petrel):
+        (directory / ADMIN_PORT_FILE).write_text(f"{server.admin_port}\n")
     if not report(f"ok {server.port} {server.pid} {round(server.ready_seconds * 1000)}"):
         server.stop()
     status = server.popen.wait()
@@ -248,7 +281,7 @@ def command_start(args: argparse.Namespace, command: list) -> int:
         settings = dict(setting.split("=", 1) for setting in args.set)
         server = Petrel(binary, directory, settings, args.api_key)
     server.port = args.port
-    for stale in (PID_FILE, STATUS_FILE):
+    for stale in (PID_FILE, STATUS_FILE, ADMIN_PORT_FILE):
         (directory / stale).unlink(missing_ok=True)
     read_end, write_end = os.pipe()
     if os.fork():
@@ -279,6 +312,15 @@ def command_start(args: argparse.Namespace, command: list) -> int:
             supervise(server, directory, args.ready, report)
         finally:
             os._exit(0)
+
+
+def command_admin_port(args: argparse.Namespace) -> int:
+    try:
+        print(int((Path(args.dir) / ADMIN_PORT_FILE).read_text()))
+    except (FileNotFoundError, ValueError):
+        print(f"admin-port: no Petrel was started in {args.dir}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def command_stop(args: argparse.Namespace) -> int:
@@ -313,6 +355,7 @@ def main(argv: list) -> int:
     start.add_argument("--ready", default="/readiness")
     start.add_argument("--api-key")
     start.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    commands.add_parser("admin-port").add_argument("--dir", required=True)
     stop = commands.add_parser("stop")
     stop.add_argument("--dir", required=True)
     stop.add_argument("--signal", default="TERM")
@@ -323,6 +366,8 @@ def main(argv: list) -> int:
         return 0
     if args.command == "start":
         return command_start(args, command)
+    if args.command == "admin-port":
+        return command_admin_port(args)
     return command_stop(args)
 
 

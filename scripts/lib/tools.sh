@@ -59,7 +59,9 @@ MONITORING_PYTHON=(PyYAML==6.0.3 promql-parser==0.12.0)
 # petrel_process start|stop|free-port ... — starts a local server (Petrel by default) on 127.0.0.1,
 # waits until it answers, and stops it by its PID: scripts/lib/petrel_process.py, which the
 # Python checks use too. `petrel_process start --dir DIR [--set NAME=VALUE]...` prints
-# "PORT PID MS"; `petrel_process stop --dir DIR` exits with the server's exit status.
+# "PORT PID MS" (the public port); `petrel_process admin-port --dir DIR` prints the admin
+# listener's (ADMIN_PORT, picked free: /metrics, /faults*, /readiness/disable|enable, /status,
+# /delay); `petrel_process stop --dir DIR` exits with the server's exit status.
 petrel_process() { python3 "$REPO_ROOT/scripts/lib/petrel_process.py" "$@"; }
 
 # free_port — prints a TCP port on 127.0.0.1 that nothing listens on now.

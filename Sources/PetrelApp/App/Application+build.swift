@@ -14,6 +14,9 @@ public struct PetrelApplication: ApplicationProtocol {
     public typealias Responder = RouterResponder<PetrelRequestContext>
 
     let application: Application<Responder>
+    /// The admin listener (`ADMIN_PORT`): /metrics and the operator's endpoints. Tests reach it
+    /// with `app.admin.test(…)`; `run()` serves it beside the public listener.
+    public let admin: Application<Responder>
     let shutdown: ShutdownCoordinator
     let settings: PetrelConfiguration
     public let metrics: PetrelMetrics
@@ -21,6 +24,8 @@ public struct PetrelApplication: ApplicationProtocol {
     /// Every route served, as `GET /hello` (HEAD routes the router derives from GET are left out;
     /// an explicit one, such as `HEAD /hits`, is listed).
     public let routes: [String]
+    /// The same for the admin listener.
+    public let adminRoutes: [String]
 
     public var responder: Responder { application.responder }
     public var server: HTTPServerBuilder { application.server }
@@ -42,6 +47,8 @@ public struct PetrelApplication: ApplicationProtocol {
         let traceExporter = try TraceExport.bootstrap(settings, logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: (traceExporter.map { [.init(service: $0)] } ?? []) + [
+                // The public listener stops first; the admin one serves /metrics until it has.
+                .init(service: admin),
                 .init(service: application),
                 .init(service: shutdown, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
@@ -91,35 +98,35 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
     let metrics = PetrelMetrics(
         version: BuildInfo.current.version, environment: configuration.environment.rawValue,
         pod: identity.pod, node: identity.node)
-    let routeTable = RouteTable()
     let faults = FaultInjector(errorRate: configuration.faultErrorRate, maximumDelayMilliseconds: configuration.faultDelayMilliseconds)
-
-    let router = Router(context: PetrelRequestContext.self, options: .autoGenerateHeadEndpoints)
-    // Outside the telemetry middleware, so the request's log line carries its trace and span id.
-    if configuration.tracingEnabled { router.add(middleware: TracingMiddleware()) }
-    router.addMiddleware {
-        RequestIDMiddleware()
-        TelemetryMiddleware(metrics: metrics)
-        ErrorMiddleware(routes: routeTable)
-        BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes)
-        FaultMiddleware(faults: faults)
-    }
-    // Writes and operator switches: one group, one API key check.
     let apiKeys = try APIKeys(path: configuration.apiKeysFile, environment: configuration.environment, logger: logger)
-    let keyed = router.group().add(middleware: APIKeyMiddleware(keys: apiKeys))
-
     let backends = try Backends(configuration: configuration, metrics: metrics, logger: logger)
+
+    // The public listener: the API, the probes and the page.
+    let routeTable = RouteTable()
+    let router = makeRouter(configuration: configuration, metrics: metrics, routes: routeTable)
+    router.add(middleware: FaultMiddleware(faults: faults))
+    // Writes: one group, one API key check.
+    let keyed = router.group().add(middleware: APIKeyMiddleware(keys: apiKeys))
     let page = StatusPage(configuration: configuration, readiness: readiness, counter: backends.counter, cities: backends.cities)
     InfoRoutes(configuration: configuration, readiness: readiness, page: page).add(to: router)
     PageAssets().add(to: router)
-    HealthRoutes(readiness: readiness).add(to: router, operations: keyed)
-    MetricsRoutes(metrics: metrics, readiness: readiness).add(to: router)
+    HealthRoutes(readiness: readiness).add(to: router)
     HitsRoutes(store: backends.counter, metrics: metrics).add(to: router)
     CityRoutes(store: backends.cities).add(to: router, writes: keyed)
-    FaultRoutes(faults: faults).add(to: router, operations: keyed)
     OpenAPIRoutes().add(to: router)
-    let served = router.routes.map { (path: $0.path.description, method: $0.method) }
-    routeTable.set(served)
+    routeTable.set(router.routes.map { (path: $0.path.description, method: $0.method) })
+    let routes = described(router.routes)
+
+    // The admin listener: what operators and Prometheus use, never routed from the public edge.
+    let adminRouteTable = RouteTable()
+    let adminRouter = makeRouter(configuration: configuration, metrics: metrics, routes: adminRouteTable)
+    let operations = adminRouter.group().add(middleware: APIKeyMiddleware(keys: apiKeys))
+    MetricsRoutes(metrics: metrics, readiness: readiness).add(to: adminRouter)
+    HealthRoutes(readiness: readiness).addSwitch(to: operations)
+    FaultRoutes(faults: faults).add(to: adminRouter, operations: operations)
+    adminRouteTable.set(adminRouter.routes.map { (path: $0.path.description, method: $0.method) })
+    let adminRoutes = described(adminRouter.routes)
 
     // Backends start first and close last; the monitor stops before them.
     let services: [any Service] =
@@ -151,8 +158,24 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
         },
         logger: logger
     )
+    let admin = Application(
+        router: adminRouter,
+        server: HTTPServerBuilder { responder in
+            PetrelHTTPChannel(responder: responder, limits: configuration.connectionLimits) { readiness.phase == .draining }
+        },
+        configuration: .init(address: .hostname(configuration.httpHost, port: configuration.adminPort), serverName: nil),
+        onServerRunning: { channel in
+            logger.notice(
+                "admin listening",
+                metadata: [
+                    "address": "\(channel.localAddress?.description ?? "?")", "port": .stringConvertible(channel.localAddress?.port ?? 0),
+                ])
+        },
+        logger: logger
+    )
     return PetrelApplication(
         application: application,
+        admin: admin,
         shutdown: ShutdownCoordinator(
             readiness: readiness, drain: configuration.shutdownDrain,
             deadline: ShutdownDeadline(timeout: configuration.shutdownTimeout, logger: logger, logWriter: logWriter),
@@ -160,5 +183,25 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
         settings: configuration,
         metrics: metrics,
         readiness: readiness,
-        routes: served.map { "\($0.method.rawValue) \($0.path)" })
+        routes: routes,
+        adminRoutes: adminRoutes)
+}
+
+/// A router with what both listeners share: request ids, telemetry, one error shape and the body
+/// limit. `routes` must be filled once the listener's routes are added: 405 needs to know them.
+private func makeRouter(configuration: PetrelConfiguration, metrics: PetrelMetrics, routes: RouteTable) -> Router<PetrelRequestContext> {
+    let router = Router(context: PetrelRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Outside the telemetry middleware, so the request's log line carries its trace and span id.
+    if configuration.tracingEnabled { router.add(middleware: TracingMiddleware()) }
+    router.addMiddleware {
+        RequestIDMiddleware()
+        TelemetryMiddleware(metrics: metrics)
+        ErrorMiddleware(routes: routes)
+        BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes)
+    }
+    return router
+}
+
+private func described(_ routes: [Router<PetrelRequestContext>.RouteDescription]) -> [String] {
+    routes.map { "\($0.method.rawValue) \($0.path)" }
 }

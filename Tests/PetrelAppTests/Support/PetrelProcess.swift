@@ -26,7 +26,7 @@ final class PetrelProcess: Sendable {
         process.executableURL = Self.executable
         process.arguments = arguments
         var settings = [
-            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": "0", "SHUTDOWN_DRAIN_SECONDS": "1", "SHUTDOWN_TIMEOUT_SECONDS": "5",
+            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": "0", "ADMIN_PORT": "0", "SHUTDOWN_DRAIN_SECONDS": "1", "SHUTDOWN_TIMEOUT_SECONDS": "5",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("petrel-data-\(UUID().uuidString)").path,
         ]
@@ -88,7 +88,16 @@ final class PetrelProcess: Sendable {
 
     /// The port it listens on, once it does.
     func port() async throws -> Int {
-        let listening = try await waitForLog("listening")
+        try await port(of: "listening")
+    }
+
+    /// The admin listener's port (/metrics, /delay, the switches), once it listens.
+    func adminPort() async throws -> Int {
+        try await port(of: "admin listening")
+    }
+
+    private func port(of message: String) async throws -> Int {
+        let listening = try await waitForLog(message)
         guard let port = listening["port"] as? Int, port > 0 else { throw TestFailure("no port in \(listening)") }
         return port
     }

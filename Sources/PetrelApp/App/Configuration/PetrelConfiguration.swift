@@ -26,6 +26,8 @@ public enum CityBackend: String, Sendable, CaseIterable {
 public struct PetrelConfiguration: Sendable {
     public var httpHost: String
     public var httpPort: Int
+    /// The admin listener's port, on the same host: operations endpoints, never the public edge.
+    public var adminPort: Int
     public var connectionLimits: ConnectionLimits
     public var environment: AppEnvironment
     public var logLevel: Logger.Level
@@ -67,6 +69,10 @@ public struct PetrelConfiguration: Sendable {
         let settings = SettingReader(reader: reader)
         httpHost = try settings.string(.httpHost, nonEmpty: true)
         httpPort = try settings.integer(.httpPort, in: 0...65535)
+        adminPort = try settings.integer(.adminPort, in: 0...65535)
+        if adminPort != 0, adminPort == httpPort {
+            throw ConfigurationError(setting: .adminPort, value: String(adminPort), expected: "a port other than HTTP_PORT's")
+        }
         environment = try settings.choice(.appEnv, AppEnvironment.self)
         logLevel = try settings.choice(.logLevel, Logger.Level.self)
         logFormat = try settings.choice(.logFormat, LogFormat.self)

@@ -44,6 +44,9 @@ public struct Setting: Sendable, Hashable {
 extension Setting {
     static let httpHost = Setting("http.host", default: "0.0.0.0", "Address to listen on.")
     static let httpPort = Setting("http.port", default: "8080", "Port to listen on (0 picks a free one).")
+    static let adminPort = Setting(
+        "admin.port", default: "9797",
+        "Port of the admin listener: /metrics, fault switches, readiness switches, /status and /delay; never exposed by an Ingress (0 picks a free one).")
     static let httpHeaderTimeout = Setting(
         "http.headerTimeoutSeconds", default: "15", "A request head must arrive within this, once its first byte has (then the connection is closed).")
     static let httpBodyTimeout = Setting(
@@ -107,7 +110,7 @@ extension Setting {
 
     /// Every setting, in the order `petrel --help` lists them.
     public static let all: [Setting] = [
-        httpHost, httpPort, httpHeaderTimeout, httpBodyTimeout, httpIdleTimeout, httpMaxConnections, appEnv, logLevel, logFormat,
+        httpHost, httpPort, adminPort, httpHeaderTimeout, httpBodyTimeout, httpIdleTimeout, httpMaxConnections, appEnv, logLevel, logFormat,
         readyMinUptime, shutdownDrain, shutdownTimeout, dependencyCheckInterval, maxBodyBytes,
         dataDir, counterStore, counterKey, redisURL, redisTimeoutMs, redisPoolSize, redisCAFile,
         cityStore, cityCacheTTL, elasticsearchURL, elasticsearchIndex, elasticsearchUsername, elasticsearchPassword,

@@ -1,18 +1,14 @@
 import Hummingbird
 
-/// Applies the `FaultInjector` to application routes. Probes, /metrics and the fault switches
-/// themselves are exempt, so a faulted pod is still probed truthfully and can be switched back.
+/// Applies the `FaultInjector` to the public listener's routes. Probes are exempt, so a faulted pod
+/// is still probed truthfully; the switches are on the admin listener, which has no faults.
 struct FaultMiddleware: RouterMiddleware {
     typealias Context = PetrelRequestContext
 
     let faults: FaultInjector
 
-    static let exemptPrefixes = ["/faults/", "/readiness/"]
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard faults.isEnabled else { return try await next(request, context) }
-        let path = request.uri.path
-        guard !TelemetryMiddleware.quietRoutes.contains(path), !Self.exemptPrefixes.contains(where: path.hasPrefix) else {
+        guard faults.isEnabled, !TelemetryMiddleware.quietRoutes.contains(request.uri.path) else {
             return try await next(request, context)
         }
         let (delay, fail) = faults.decide()

@@ -3,7 +3,8 @@ import Hummingbird
 import NIOFoundationCompat
 
 /// Fault injection endpoints: `/status/{code}` answers with a chosen status, `/delay/{seconds}`
-/// answers after a (capped) wait, and the operator switches turn random faults on and off.
+/// answers after a (capped) wait, and the operator switches turn random faults on and off. All on
+/// the admin listener: none of them is for the public edge.
 struct FaultRoutes {
     let faults: FaultInjector
 

@@ -3,7 +3,8 @@ import Logging
 
 /// Liveness (`/healthz` and aliases): 200 while the process can serve, no dependency checks, so a
 /// slow backend never gets pods restarted. Readiness (`/readiness` and aliases): 200 only when
-/// every gate in `Readiness` is open, answered from memory. Plus the operator's drain switch.
+/// every gate in `Readiness` is open, answered from memory. Plus the operator's drain switch, on
+/// the admin listener.
 struct HealthRoutes {
     let readiness: Readiness
 
@@ -14,14 +15,18 @@ struct HealthRoutes {
         let status = "UP"
     }
 
-    /// `operations`: the routes that need an API key.
-    func add(to router: Router<PetrelRequestContext>, operations: RouterGroup<PetrelRequestContext>) {
+    /// The probes, on the public listener, where the kubelet and load balancer send them.
+    func add(to router: Router<PetrelRequestContext>) {
         for path in Self.livenessPaths {
             router.get(RouterPath(path)) { _, _ in Alive() }
         }
         for path in Self.readinessPaths {
             router.get(RouterPath(path)) { _, context in Self.response(for: readiness.status, requestID: context.requestID) }
         }
+    }
+
+    /// The operator's switch, on the admin listener; `operations` needs an API key.
+    func addSwitch(to operations: RouterGroup<PetrelRequestContext>) {
         operations.post("/readiness/disable") { _, context in
             readiness.setOperatorDisabled(true)
             context.logger.warning("readiness disabled by an operator")
