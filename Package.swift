@@ -96,6 +96,7 @@ let package = Package(
                 .embedInCode("Features/OpenAPI/openapi.yaml"),
                 .embedInCode("Features/Page/page.css"),
                 .embedInCode("Features/Page/page.js"),
+                .embedInCode("Features/Page/favicon.svg"),
             ],
             swiftSettings: strict
         ),

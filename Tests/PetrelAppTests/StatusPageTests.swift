@@ -70,9 +70,9 @@ struct StatusPageTests {
         let test = try await TestApp()
         try await test.app.test(.router) { client in
             let html = try await client.execute(uri: "/", method: .get, headers: [.accept: "text/html"]) { String(buffer: $0.body) }
-            // What a browser loads by itself: stylesheets and scripts (links are followed only on a click).
-            let references = html.matches(of: /<(?:link rel="stylesheet" href|script src)="([^"]+)"/).map { String($0.output.1) }
-            #expect(Set(references) == [PageAssets.stylesheetPath, PageAssets.scriptPath])
+            // What a browser loads by itself: stylesheet, script, icon (links are followed only on a click).
+            let references = html.matches(of: /<(?:link rel="stylesheet" href|link rel="icon" type="image\/svg\+xml" href|script src)="([^"]+)"/).map { String($0.output.1) }
+            #expect(Set(references) == [PageAssets.stylesheetPath, PageAssets.scriptPath, PageAssets.iconPath])
             for reference in references {
                 #expect(reference.hasPrefix("/") && !reference.hasPrefix("//"), "\(reference) is not on this origin")
                 try await client.execute(uri: reference, method: .get) { response in

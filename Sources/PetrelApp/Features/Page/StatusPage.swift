@@ -50,6 +50,7 @@ struct StatusPage {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>petrel \(version) · \(environment)</title>
+            <link rel="icon" type="image/svg+xml" href="\(PageAssets.iconPath)">
             <link rel="stylesheet" href="\(PageAssets.stylesheetPath)">
             <script src="\(PageAssets.scriptPath)" defer></script>
             </head>
@@ -89,7 +90,7 @@ struct StatusPage {
             \(Self.cities(cities))
             </section>
             </main>
-            <footer><a href="/openapi.yaml">API</a> · <a href="/metrics">metrics</a> · <a href="/readiness">readiness</a> · <a href="/version">version</a></footer>
+            <footer><a href="/openapi.yaml">API</a> · <a href="/readiness">readiness</a> · <a href="/version">version</a></footer>
             </body>
             </html>
 
