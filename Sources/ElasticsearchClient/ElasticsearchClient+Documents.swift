@@ -60,15 +60,18 @@ extension ElasticsearchClient {
         return Document(id: id, source: source, version: DocumentVersion(sequenceNumber: seqNo, primaryTerm: term))
     }
 
-    /// Creates or replaces the document. With `ifVersion`, only if it is still at that version
-    /// (otherwise `ElasticsearchError.isVersionConflict`). Sent once: a repeat of a write that did
-    /// land would report a conflict, or `updated` for what was a create.
+    /// Creates or replaces the document. With `ifVersion`, only if it is still at that version;
+    /// with `createOnly`, only if there is none (`op_type=create`); otherwise
+    /// `ElasticsearchError.isVersionConflict`. Sent once: a repeat of a write that did land would
+    /// report a conflict, or `updated` for what was a create.
     @discardableResult
     public func putDocument(
-        _ source: some Encodable, index: String, id: String, ifVersion: DocumentVersion? = nil, refresh: Refresh = .none
+        _ source: some Encodable, index: String, id: String, ifVersion: DocumentVersion? = nil, createOnly: Bool = false,
+        refresh: Refresh = .none
     ) async throws(ElasticsearchError) -> WriteResult {
         var query = [("refresh", refresh.rawValue)]
         if let ifVersion { query += Self.condition(ifVersion) }
+        if createOnly { query.append(("op_type", "create")) }
         let response = try await send(
             .PUT, Self.documentPath(index, id), query: query, body: try Self.json(source),
             idempotency: .once)

@@ -233,9 +233,15 @@ struct CityRouteTests {
             try await client.execute(uri: "/cities/Oslo", method: .delete, headers: headers) {
                 #expect($0.status == .preconditionFailed, "a weak ETag never matches a write")
             }
-            headers[.ifMatch] = "not-quoted"
+            for malformed: HTTPFields in [[.ifMatch: "not-quoted"], [.ifNoneMatch: "\"open"]] {
+                try await client.execute(uri: "/cities/Oslo", method: .delete, headers: Self.key.merging(malformed)) { response throws in
+                    #expect(response.status == .badRequest, "a malformed condition never lets a write through: \(malformed)")
+                    #expect(try response.apiError.code == "invalid_precondition")
+                }
+            }
+            headers[.ifMatch] = #""*""#
             try await client.execute(uri: "/cities/Oslo", method: .delete, headers: headers) {
-                #expect($0.status == .preconditionFailed, "a malformed condition never lets a write through")
+                #expect($0.status == .preconditionFailed, "a quoted \"*\" is a tag, not the wildcard")
             }
             for ifNoneMatch in [second, "W/\(second)", "\"x\", , \(second)"] {
                 try await client.execute(uri: "/cities/Oslo", method: .get, headers: [.ifNoneMatch: ifNoneMatch]) { response throws in
@@ -246,8 +252,32 @@ struct CityRouteTests {
             try await client.execute(uri: "/cities/Oslo", method: .get) { response throws in
                 #expect(try response.json["population"] as? Int == 2)
             }
+            // If-Match on a read: 412 when the city is no longer at that version (or is gone).
+            try await client.execute(uri: "/cities/Oslo", method: .get, headers: [.ifMatch: first]) { #expect($0.status == .preconditionFailed) }
+            try await client.execute(uri: "/cities/Oslo", method: .get, headers: [.ifMatch: second]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/cities/Nowhere", method: .get, headers: [.ifMatch: "*"]) { #expect($0.status == .preconditionFailed) }
             headers[.ifMatch] = "\"stale\", \(second)"
             try await client.execute(uri: "/cities/Oslo", method: .delete, headers: headers) { #expect($0.status == .noContent) }
+        }
+    }
+
+    @Test func ifNoneMatchStarCreatesOnly() async throws {
+        try await Self.app().app.test(.router) { client in
+            let createOnly = Self.key.merging([.ifNoneMatch: "*"])
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: createOnly, body: Self.body(#"{"population": 1}"#)) {
+                #expect($0.status == .created)
+            }
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: createOnly, body: Self.body(#"{"population": 2}"#)) { response throws in
+                #expect(response.status == .preconditionFailed, "If-None-Match: * never overwrites")
+                #expect(try response.apiError.message.contains("exists already"))
+            }
+            try await client.execute(
+                uri: "/city", method: .post, headers: createOnly.merging([.contentType: "application/json"]),
+                body: Self.body(#"{"name": "Oslo", "population": 3}"#)
+            ) { #expect($0.status == .preconditionFailed) }
+            try await client.execute(uri: "/cities/Oslo", method: .get) { response throws in
+                #expect(try response.json["population"] as? Int == 1, "nothing was overwritten")
+            }
         }
     }
 
@@ -306,5 +336,13 @@ struct APIKeyFileTests {
         } catch {
             #expect("\(error)".contains("line 2"))
         }
+    }
+}
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var merged = self
+        for field in other { merged[field.name] = field.value }
+        return merged
     }
 }

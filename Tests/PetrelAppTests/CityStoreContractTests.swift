@@ -107,6 +107,23 @@ struct CityStoreContractTests {
         }
     }
 
+    /// `If-None-Match: *`: the write creates or fails, atomically with the store's own check.
+    @Test(arguments: StoreFixture.kinds)
+    func createOnlyNeverOverwrites(_ kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let oslo = try name("Oslo")
+            let (created, outcome) = try await store.put(oslo, population: 1, precondition: .absent)
+            #expect(outcome == .created)
+            await #expect(throws: StoreError.preconditionFailed) { try await store.put(oslo, population: 2, precondition: .absent) }
+            #expect(try await store.city(oslo)?.population == 1)
+            #expect(try await store.city(oslo)?.etag == created.etag)
+            let notThatVersion = WritePrecondition(ifNoneMatch: .tags(["W/" + created.etag]))
+            await #expect(throws: StoreError.preconditionFailed) { try await store.put(oslo, population: 3, precondition: notThatVersion) }
+            let (updated, _) = try await store.put(oslo, population: 4, precondition: WritePrecondition(ifNoneMatch: .tags(["other"])))
+            #expect(updated.population == 4)
+        }
+    }
+
     @Test(arguments: StoreFixture.kinds)
     func ifMatchGuardsEveryWrite(_ kind: StoreFixture.Kind) async throws {
         try await StoreFixture.with(kind) { store in

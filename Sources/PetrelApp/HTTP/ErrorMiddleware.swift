@@ -55,7 +55,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case .preconditionFailed:
             APIError(
                 .preconditionFailed, code: "precondition_failed",
-                "the resource changed or is gone since you read it (If-Match does not hold); GET it again and retry with its ETag")
+                "the condition does not hold: the resource changed or is gone since you read it (If-Match), or exists already (If-None-Match: *); GET it for its current ETag and retry")
         case .unavailable(let dependency):
             // The cause stays in the service's log: it names internal hosts and ports.
             APIError(.serviceUnavailable, code: "dependency_unavailable", "\(dependency) is unavailable; retry shortly")

@@ -9,16 +9,38 @@ struct City: Sendable, Equatable {
     let etag: String
 }
 
-/// `If-Match` on a write: `*` (the city must exist) or the ETags the caller has seen.
-enum WritePrecondition: Sendable, Equatable {
-    case exists
-    case etagIn([String])
+/// An `If-Match` or `If-None-Match` value: `*` (any current version) or a list of entity tags,
+/// unquoted, weak ones keeping their `W/` (so a quoted `"*"` is a tag like any other).
+enum EntityTags: Sendable, Equatable {
+    case any
+    case tags([String])
+}
+
+/// The conditions on a write (RFC 9110 §13.1), checked against the city as it is now: `If-Match`
+/// by strong comparison (a weak tag never matches a write), `If-None-Match` by weak comparison.
+/// `If-None-Match: *` makes the write create-only.
+struct WritePrecondition: Sendable, Equatable {
+    var ifMatch: EntityTags?
+    var ifNoneMatch: EntityTags?
+
+    static let exists = WritePrecondition(ifMatch: .any)
+    static let absent = WritePrecondition(ifNoneMatch: .any)
+    static func etagIn(_ etags: [String]) -> WritePrecondition { WritePrecondition(ifMatch: .tags(etags)) }
+
+    /// Only a city that does not exist yet may be written; a store makes this check atomic with the write.
+    var requiresAbsence: Bool { ifNoneMatch == .any }
 
     func isSatisfied(by current: City?) -> Bool {
-        guard let current else { return false }
-        switch self {
-        case .exists: return true
-        case .etagIn(let etags): return etags.contains(current.etag)
+        switch ifMatch {
+        case nil: break
+        case .any: guard current != nil else { return false }
+        case .tags(let tags): guard let current, tags.contains(current.etag) else { return false }
+        }
+        guard let current else { return true }
+        switch ifNoneMatch {
+        case nil: return true
+        case .any: return false
+        case .tags(let tags): return !tags.contains { $0 == current.etag || $0 == "W/" + current.etag }
         }
     }
 }

@@ -35,18 +35,25 @@ struct CityRoutes {
         }
         writes.delete("/cities/{name}") { request, context in
             let name = try Self.pathName(context)
-            let deleted = try await store.delete(name, precondition: Self.precondition(request))
+            let deleted = try await store.delete(name, precondition: try Self.precondition(request))
             guard deleted else { throw Self.notFound(name) }
             return Response(status: .noContent)
         }
     }
 
     private func get(_ name: CityName, _ request: Request) async throws -> Response {
-        guard let city = try await store.city(name) else { throw Self.notFound(name) }
+        let city = try await store.city(name)
+        // If-Match first (RFC 9110 §13.2.2): a client that only wants the version it has gets 412
+        // when the city moved on (or is gone), as a write would.
+        if let header = request.headers[.ifMatch] {
+            let condition = WritePrecondition(ifMatch: try Self.entityTags(header, field: "If-Match"))
+            guard condition.isSatisfied(by: city) else { throw StoreError.preconditionFailed }
+        }
+        guard let city else { throw Self.notFound(name) }
         // Weak comparison (RFC 9110 §13.1.2); a malformed If-None-Match is ignored, since the full
         // answer is always safe to send.
-        if let header = request.headers[.ifNoneMatch], let etags = Self.etags(header),
-            etags.contains("*") || etags.contains(where: { $0.hasPrefix("W/") ? $0.dropFirst(2) == city.etag : $0 == city.etag })
+        if let header = request.headers[.ifNoneMatch], let etags = Self.parseEntityTags(header),
+            !WritePrecondition(ifNoneMatch: etags).isSatisfied(by: city)
         {
             return Response(status: .notModified, headers: [.eTag: Self.quoted(city.etag), .cacheControl: "no-cache"])
         }
@@ -54,7 +61,7 @@ struct CityRoutes {
     }
 
     private func put(_ name: CityName, population: Int64, _ request: Request) async throws -> Response {
-        let precondition = Self.precondition(request)
+        let precondition = try Self.precondition(request)
         let (city, outcome) = try await store.put(name, population: population, precondition: precondition)
         var response = Self.response(city, status: outcome == .created ? .created : .ok)
         if outcome == .created { response.headers[.location] = "/cities/" + Self.pathSegment(city.name) }
@@ -103,19 +110,28 @@ struct CityRoutes {
         }
     }
 
-    /// `If-Match`: `*` or a list of strong ETags. Weak ETags never match a write (RFC 9110 §13.1.1),
-    /// and neither does a malformed value: a condition that cannot be read never lets a write through.
-    static func precondition(_ request: Request) -> WritePrecondition? {
-        guard let header = request.headers[.ifMatch] else { return nil }
-        let etags = etags(header) ?? []
-        return etags.contains("*") ? .exists : .etagIn(etags.filter { !$0.hasPrefix("W/") })
+    /// A write's `If-Match` and `If-None-Match`. A malformed one is 400: a condition that cannot be
+    /// read must never let a write through, nor fail it as if the city had changed.
+    static func precondition(_ request: Request) throws -> WritePrecondition? {
+        let ifMatch = try request.headers[.ifMatch].map { try entityTags($0, field: "If-Match") }
+        let ifNoneMatch = try request.headers[.ifNoneMatch].map { try entityTags($0, field: "If-None-Match") }
+        guard ifMatch != nil || ifNoneMatch != nil else { return nil }
+        return WritePrecondition(ifMatch: ifMatch, ifNoneMatch: ifNoneMatch)
+    }
+
+    static func entityTags(_ header: String, field: String) throws -> EntityTags {
+        guard let tags = parseEntityTags(header) else {
+            throw APIError(.badRequest, code: "invalid_precondition", #"\#(field) must be * or quoted entity tags, as "3.17", "1.2""#)
+        }
+        return tags
     }
 
     /// The entity tags of an `If-Match` / `If-None-Match` value, without quotes (weak ones keep
-    /// `W/`); `nil` when malformed. Parsed by RFC 9110's grammar: a comma may appear inside a quoted tag.
-    static func etags(_ header: String) -> [String]? {
+    /// `W/`); `nil` when malformed. Parsed by RFC 9110's grammar: a comma may appear inside a quoted
+    /// tag, and only a bare `*` is the wildcard (`"*"` is a tag).
+    static func parseEntityTags(_ header: String) -> EntityTags? {
         var rest = Substring(header).drop(while: { $0 == " " || $0 == "\t" || $0 == "," })
-        if rest.trimmingCharacters(in: .whitespaces) == "*" { return ["*"] }
+        if rest.trimmingCharacters(in: .whitespaces) == "*" { return .any }
         var tags: [String] = []
         while true {
             let weak = rest.hasPrefix("W/")
@@ -123,11 +139,11 @@ struct CityRoutes {
             guard rest.first == "\"", let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
             tags.append((weak ? "W/" : "") + rest[rest.index(after: rest.startIndex)..<close])
             rest = rest[rest.index(after: close)...].drop(while: { $0 == " " || $0 == "\t" })
-            if rest.isEmpty { return tags }
+            if rest.isEmpty { return .tags(tags) }
             guard rest.first == "," else { return nil }
             // Empty list elements ("a", , "b") are allowed and skipped (RFC 9110 §5.6.1).
             rest = rest.drop(while: { $0 == " " || $0 == "\t" || $0 == "," })
-            if rest.isEmpty { return tags }
+            if rest.isEmpty { return .tags(tags) }
         }
     }
 

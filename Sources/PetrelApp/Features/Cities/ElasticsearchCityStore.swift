@@ -35,7 +35,8 @@ struct ElasticsearchCityStore: CityStore {
         let expected = try await version(of: name, satisfying: precondition)
         do {
             let result = try await observed { () async throws(ElasticsearchError) in
-                try await client.putDocument(source, index: indexName, id: name.key, ifVersion: expected, refresh: .none)
+                try await client.putDocument(
+                    source, index: indexName, id: name.key, ifVersion: expected, createOnly: precondition?.requiresAbsence == true, refresh: .none)
             }
             // The stored form (milliseconds), so this answer equals what a read returns.
             let city = City(name: name.display, population: population, updatedAt: Timestamp.date(stamp) ?? Date(), etag: Self.etag(result.version))
