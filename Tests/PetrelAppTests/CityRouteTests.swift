@@ -166,12 +166,74 @@ struct CityRouteTests {
     }
 
     /// JSON Schema's `integer` includes 1.0 and 1e3; the API follows the schema it publishes.
-    @Test(arguments: [(#"{"population": 1.0}"#, 1), (#"{"population": 1e3}"#, 1000), (#"{"population": 10000000000}"#, 10_000_000_000)])
+    @Test(arguments: [
+        (#"{"population": 1.0}"#, 1), (#"{"population": 1e3}"#, 1000), (#"{"population": 10000000000}"#, 10_000_000_000),
+        (#"{"population": 1000.000}"#, 1000), (#"{"population": 12.5e1}"#, 125), (#"{"population": 0e-999999999}"#, 0),
+        (#"{"population": -0}"#, 0), (#"{"population": 1E+2}"#, 100),
+    ])
     func integralNumbersAreIntegers(_ body: String, _ population: Int) async throws {
         try await Self.app().app.test(.router) { client in
             try await client.execute(uri: "/cities/Oslo", method: .put, headers: Self.key, body: Self.body(body)) { response throws in
                 #expect(response.status == .created)
                 #expect(try response.json["population"] as? Int == population)
+            }
+        }
+    }
+
+    /// Read exactly, as written: a double would round these to whole numbers.
+    @Test(arguments: [
+        #"{"population": 0.9999999999999999999}"#, #"{"population": 1e-400}"#, #"{"population": 1.5}"#,
+        #"{"population": 12345678901234567890}"#, #"{"population": 1e400}"#, #"{"population": "5"}"#, #"{"population": true}"#,
+    ])
+    func numbersThatAreNotWholeAre422(_ body: String) async throws {
+        try await Self.app().app.test(.router) { client in
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: Self.key, body: Self.body(body)) { response throws in
+                #expect(response.status == .unprocessableContent, "\(body)")
+                #expect(try response.apiError.code == "validation_failed")
+            }
+            try await client.execute(uri: "/cities/Oslo", method: .get) { #expect($0.status == .notFound, "nothing written for \(body)") }
+        }
+    }
+
+    /// What RFC 8259 does not allow, and a field given twice (which of the two would count?).
+    static let malformedBodies: [(body: [UInt8], reason: String)] = [
+        (Array(#"{"population": 1,}"#.utf8), "expected a quoted field name"),
+        (Array(#"{"population": 1, "population": 2}"#.utf8), #"the field "population" appears more than once"#),
+        (Array(#"{"population": 1, "population": 1}"#.utf8), "appears more than once"),
+        (Array(#"{"popul\u0061tion": 1, "population": 2}"#.utf8), "appears more than once"),
+        (Array(#"{"population": 01}"#.utf8), "a leading zero"),
+        (Array(#"{"population": 1} {}"#.utf8), "text after the JSON value"),
+        (Array(#"{"population": 1 /* one */}"#.utf8), "expected ',' or '}'"),
+        (Array(#"{"population": 1, "name": "\ud800"}"#.utf8), "a lone high surrogate"),
+        (Array(#"{"population": 1, "name": ""#.utf8) + [0xFF, 0x22, 0x7D], "not valid UTF-8"),
+        (Array(#"{"population": NaN}"#.utf8), "unexpected character"),
+        (Array(repeating: UInt8(ascii: "["), count: 100) + Array(repeating: UInt8(ascii: "]"), count: 100), "nesting deeper"),
+    ]
+
+    @Test(arguments: malformedBodies)
+    func malformedJSONIs400(_ body: [UInt8], _ reason: String) async throws {
+        try await Self.app().app.test(.router) { client in
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: Self.key, body: ByteBuffer(bytes: body)) { response throws in
+                #expect(response.status == .badRequest, "\(String(decoding: body, as: UTF8.self))")
+                let error = try response.apiError
+                #expect(error.code == "invalid_json")
+                #expect(error.message.contains(reason), "\(error.message)")
+            }
+            try await client.execute(uri: "/cities/Oslo", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test(arguments: ["application/json; charset=iso-8859-1", "application/json;charset=UTF-16"])
+    func jsonInAnotherCharsetIs415(_ contentType: String) async throws {
+        try await Self.app().app.test(.router) { client in
+            let headers = Self.key.merging([.contentType: contentType])
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: headers, body: Self.body(#"{"population": 1}"#)) { response throws in
+                #expect(response.status == .unsupportedMediaType)
+                #expect(try response.apiError.message.contains("UTF-8"))
+            }
+            let utf8 = Self.key.merging([.contentType: "application/json; charset=UTF-8"])
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: utf8, body: Self.body(#"{"population": 1}"#)) {
+                #expect($0.status == .created)
             }
         }
     }
