@@ -68,12 +68,12 @@ start() {
 }
 
 # Petrel: every middleware on, JSON logs to a file (as in production, where stdout is collected).
-start "$work/petrel" --bin "$bin/petrel" --api-key bench-key --set READY_MIN_UPTIME_SECONDS=0
+start "$work/petrel" --bin "$bin/petrel" --api-key bench-key-0123456789abcdef --set READY_MIN_UPTIME_SECONDS=0
 petrel_port=$port petrel_pid=$pid
 # /metrics is served on the admin listener (ADMIN_PORT), not on the public port.
 petrel_admin_port=$(petrel_process admin-port --dir "$work/petrel")
 # One city to read back (city API on SQLite, the default).
-curl -fsS -o /dev/null -X PUT -H 'X-API-Key: bench-key' -H 'Content-Type: application/json' \
+curl -fsS -o /dev/null -X PUT -H 'X-API-Key: bench-key-0123456789abcdef' -H 'Content-Type: application/json' \
   -d '{"population": 545923}' "http://127.0.0.1:$petrel_port/cities/Lisbon"
 
 # A second Petrel with the hit counter on Redis, and redis-benchmark as that path's ceiling.
@@ -98,11 +98,11 @@ flask_pid=$pid
 search_port=$(free_port)
 start "$work/search" --port "$search_port" --ready / -- "$search_bin" -addr "127.0.0.1:$search_port" -no-stdin-watch
 search_pid=$pid search_url="http://127.0.0.1:$search_port"
-start "$work/petrel-es" --bin "$bin/petrel" --api-key bench-key --set READY_MIN_UPTIME_SECONDS=0 \
+start "$work/petrel-es" --bin "$bin/petrel" --api-key bench-key-0123456789abcdef --set READY_MIN_UPTIME_SECONDS=0 \
   --set CITY_STORE=elasticsearch --set ELASTICSEARCH_URL="$search_url" --set ELASTICSEARCH_INDEX=cities \
   --set ELASTICSEARCH_REPLICAS=0
 petrel_es_port=$port petrel_es_pid=$pid
-curl -fsS -o /dev/null -X PUT -H 'X-API-Key: bench-key' -H 'Content-Type: application/json' \
+curl -fsS -o /dev/null -X PUT -H 'X-API-Key: bench-key-0123456789abcdef' -H 'Content-Type: application/json' \
   -d '{"population": 545923}' "http://127.0.0.1:$petrel_es_port/cities/Lisbon"
 # Petrel's document id is the case-folded name; the FastAPI peer finds documents the same way.
 city_doc="$search_url/cities/_doc/lisbon"
@@ -132,7 +132,7 @@ cat >"$work/put-city.lua" <<'LUA'
 wrk.method = "PUT"
 wrk.body = '{"population": 545923}'
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-API-Key"] = "bench-key"
+wrk.headers["X-API-Key"] = "bench-key-0123456789abcdef"
 LUA
 
 baseline_port=$(free_port)

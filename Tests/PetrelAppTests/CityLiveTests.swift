@@ -67,6 +67,42 @@ struct CityLiveTests {
         petrel.signal(SIGKILL)
     }
 
+    /// A reload that finds something other than keys keeps the keys in use, says so once and
+    /// counts it; a `chmod` alone is noticed (the file's ctime is part of its identity).
+    @Test func anInvalidKeysFileOnReloadKeepsThePreviousKeys() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "good-key-0123456789\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let petrel = try PetrelProcess(["CITY_STORE": "memory", "API_KEYS_FILE": path])
+        let port = try await petrel.port()
+        let adminPort = try await petrel.adminPort()
+        func metric(_ name: String) async throws -> Double? {
+            let text = try await LiveProcessTests.get(adminPort, "/metrics").body
+            return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        #expect(try await metric("petrel_api_keys_reload_failures_total") == 0)
+        let firstLoad = try #require(try await metric("petrel_api_keys_last_load_timestamp_seconds"))
+        #expect(firstLoad > 1_700_000_000)
+
+        try "apiVersion: v1\nkind: Secret\n".write(toFile: path, atomically: true, encoding: .utf8)
+        _ = try await petrel.waitForLog("api keys: reload failed, keeping the previous keys", timeout: .seconds(5))
+        #expect(try await Self.put(port, "Oslo", 1, key: "good-key-0123456789") == 201, "the previous key still works")
+        #expect(try await metric("petrel_api_keys_reload_failures_total") == 1)
+        #expect(try await metric("petrel_api_keys_last_load_timestamp_seconds") == firstLoad)
+
+        try "good-key-0123456789\nnew-key-0123456789\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let reloaded = try await Self.eventually(within: .seconds(5)) { try await Self.put(port, "Oslo", 2, key: "new-key-0123456789") == 200 }
+        #expect(reloaded != nil, "a valid file is taken again")
+        let reloads = petrel.lines.filter { $0.contains("api keys: reloaded") }.count
+
+        // Only the mode changes: content, size, inode and mtime stay; the ctime moves.
+        #expect(chmod(path, 0o640) == 0)
+        let noticed = try await Self.eventually(within: .seconds(5)) { petrel.lines.filter { $0.contains("api keys: reloaded") }.count > reloads }
+        #expect(noticed != nil, "a chmod is noticed")
+        #expect(!petrel.lines.contains { $0.contains("good-key") || $0.contains("new-key") || $0.contains("Secret") }, "no key or line logged")
+        petrel.signal(SIGKILL)
+    }
+
     /// A plain `helm install` mounts the keys Secret as optional: the service starts without the
     /// file, serves reads, refuses writes saying why, and takes the keys once the file appears.
     @Test func startsWithoutTheKeysFileAndTakesItWhenItAppears() async throws {

@@ -386,17 +386,23 @@ struct CityRouteTests {
 @Suite("API key file")
 struct APIKeyFileTests {
     @Test func windowsLineEndingsAndAByteOrderMarkAreTolerated() throws {
-        let keys = try APIKeyFile(contents: "\u{FEFF}first-key\r\n# comment\r\nsecond-key\r\n")
-        #expect(keys.accepts("first-key") && keys.accepts("second-key"))
-        #expect(!keys.accepts("first-key\r") && !keys.accepts(""))
+        let keys = try APIKeyFile(contents: "\u{FEFF}first-key-0123456789\r\n# comment\r\nsecond-key-0123456789\r\n")
+        #expect(keys.accepts("first-key-0123456789") && keys.accepts("second-key-0123456789"))
+        #expect(!keys.accepts("first-key-0123456789\r") && !keys.accepts(""))
     }
 
-    @Test func aMalformedDigestNamesItsLine() {
-        #expect(throws: APIKeyFileError.self) { try APIKeyFile(contents: "ok-key\nsha256:abc\n") }
+    /// A file that is not a keys file must not become keys: one bad line refuses all of it, by line number.
+    @Test(arguments: [
+        ("ok-key-0123456789abcdef\nsha256:abc\n", 2), ("ok-key-0123456789abcdef\nkind: Secret\n", 2), ("<html>\n", 1),
+        ("# keys\nshort-key\n", 2), ("two words in one key line\n", 1), ("ok-key-0123456789abcdef\napiVersion: v1\n", 2),
+    ])
+    func aFileWithAnyLineThatIsNotAKeyIsRefusedWhole(_ contents: String, _ line: Int) {
         do {
-            _ = try APIKeyFile(contents: "ok-key\nsha256:abc\n")
+            _ = try APIKeyFile(contents: contents)
+            Issue.record("accepted \(contents.debugDescription)")
         } catch {
-            #expect("\(error)".contains("line 2"))
+            #expect("\(error)".contains("line \(line)") && "\(error)".contains("the whole file is refused"), "\(error)")
+            #expect(!"\(error)".contains("Secret") && !"\(error)".contains("short-key"), "the line itself may be a key: never echoed")
         }
     }
 }

@@ -99,7 +99,7 @@ public func buildApplication(configuration: PetrelConfiguration, logWriter: LogW
         version: BuildInfo.current.version, environment: configuration.environment.rawValue,
         pod: identity.pod, node: identity.node)
     let faults = FaultInjector(errorRate: configuration.faultErrorRate, maximumDelayMilliseconds: configuration.faultDelayMilliseconds)
-    let apiKeys = try APIKeys(path: configuration.apiKeysFile, environment: configuration.environment, logger: logger)
+    let apiKeys = try APIKeys(path: configuration.apiKeysFile, environment: configuration.environment, metrics: metrics, logger: logger)
     let backends = try Backends(configuration: configuration, metrics: metrics, logger: logger)
 
     // The public listener: the API, the probes and the page.

@@ -1,11 +1,15 @@
 import Crypto
 import Foundation
 
-/// The parsed content of `API_KEYS_FILE`: one key per line, either the key itself or
-/// `sha256:<64 hex digits>` of it; blank lines and `#` comments are ignored. Plain keys are
-/// hashed on load, so only digests stay in memory and every comparison is digest to digest.
+/// The parsed content of `API_KEYS_FILE`: one key per line, either the key itself (at least 16
+/// characters, no spaces) or `sha256:<64 hex digits>` of it; blank lines and `#` comments are
+/// ignored. Any other line refuses the whole file: a file that is not a keys file ("kind: Secret",
+/// an HTML error page) must not turn its lines into keys. Plain keys are hashed on load, so only
+/// digests stay in memory and every comparison is digest to digest.
 struct APIKeyFile: Sendable, Equatable {
     let digests: [[UInt8]]
+
+    static let minimumKeyLength = 16
 
     init(contents: String) throws(APIKeyFileError) {
         var digests: [[UInt8]] = []
@@ -20,6 +24,7 @@ struct APIKeyFile: Sendable, Equatable {
                 }
                 digests.append(digest)
             } else {
+                guard line.count >= Self.minimumKeyLength, !line.contains(where: \.isWhitespace) else { throw .badKey(line: index + 1) }
                 digests.append(Self.digest(of: line))
             }
         }
@@ -67,12 +72,16 @@ struct APIKeyFile: Sendable, Equatable {
 
 enum APIKeyFileError: Error, CustomStringConvertible {
     case badDigest(line: Int)
+    case badKey(line: Int)
     case unreadable(path: String, reason: String)
     case empty(path: String)
 
     var description: String {
         switch self {
-        case .badDigest(let line): "API_KEYS_FILE line \(line): sha256: must be followed by 64 hex digits"
+        case .badDigest(let line): "API_KEYS_FILE line \(line): sha256: must be followed by 64 hex digits; the whole file is refused"
+        case .badKey(let line):
+            "API_KEYS_FILE line \(line) is not a key (at least \(APIKeyFile.minimumKeyLength) characters without spaces, "
+                + "or sha256: and 64 hex digits); the whole file is refused"
         case .unreadable(let path, let reason): "cannot read API_KEYS_FILE \(path): \(reason)"
         case .empty(let path): "API_KEYS_FILE \(path) holds no key (a file being rewritten in place?)"
         }

@@ -7,8 +7,9 @@ import Synchronization
 /// Who may write: holds the keys from `API_KEYS_FILE` and checks a request's `X-API-Key` or
 /// `Authorization: Bearer` against them. As a `Service` it re-reads the file when it changes,
 /// which covers a Kubernetes Secret update (the kubelet swaps a symlink, so the file's identity
-/// changes even when its modification time does not). A file that cannot be read or parsed
-/// on reload keeps the previous keys.
+/// changes even when its modification time does not; a `chmod` changes its ctime). A file that
+/// cannot be read or parsed on reload keeps the previous keys, logs an error and counts in
+/// `petrel_api_keys_reload_failures_total`.
 final class APIKeys: Service {
     enum Mode: Equatable {
         /// Keys from a file.
@@ -22,14 +23,18 @@ final class APIKeys: Service {
     let mode: Mode
     let logger: Logger
     let pollInterval: Duration
+    private let metrics: PetrelMetrics
     private let state: Mutex<(keys: APIKeyFile, identity: FileIdentity?)>
 
     /// Loads the file at start. A malformed or unreadable file stops the start; a missing one does
     /// not: the service starts with writes refused and takes the keys as soon as the file appears
     /// (a Kubernetes Secret created after the install, mounted as optional).
-    init(path: String?, environment: AppEnvironment, logger: Logger, pollInterval: Duration = .seconds(1)) throws(APIKeyFileError) {
+    init(
+        path: String?, environment: AppEnvironment, metrics: PetrelMetrics, logger: Logger, pollInterval: Duration = .seconds(1)
+    ) throws(APIKeyFileError) {
         self.logger = logger
         self.pollInterval = pollInterval
+        self.metrics = metrics
         if let path, !path.isEmpty {
             mode = .file(path)
             if FileIdentity(path: path) == nil {
@@ -40,6 +45,7 @@ final class APIKeys: Service {
             } else {
                 let (keys, identity) = try Self.load(path)
                 state = Mutex((keys, identity))
+                metrics.apiKeysLoaded()
                 logger.notice("api keys: loaded", metadata: ["file": "\(path)", "keys": "\(keys.digests.count)"])
             }
         } else {
@@ -94,10 +100,12 @@ final class APIKeys: Service {
             // A file truncated and then rewritten in place is briefly empty: keep the old keys.
             guard !keys.digests.isEmpty else { throw APIKeyFileError.empty(path: path) }
             state.withLock { $0 = (keys, identity) }
+            metrics.apiKeysLoaded()
             logger.notice("api keys: reloaded", metadata: ["file": "\(path)", "keys": "\(keys.digests.count)"])
         } catch {
             // Remember the identity anyway, so a broken file is reported once, not every poll.
             state.withLock { $0.identity = current }
+            metrics.apiKeysReloadFailures.increment()
             logger.error("api keys: reload failed, keeping the previous keys", metadata: ["error": "\(error)"])
         }
     }
@@ -127,13 +135,15 @@ final class APIKeys: Service {
     }
 }
 
-/// What identifies a file's content cheaply: device, inode, size and modification time of the
-/// file the path resolves to (through symlinks).
+/// What identifies a file's content and access cheaply: device, inode, size, modification and
+/// change time of the file the path resolves to (through symlinks). The change time moves with a
+/// `chmod` or `chown` too, so a file made readable again is read again.
 struct FileIdentity: Equatable, Sendable {
     let device: UInt64
     let inode: UInt64
     let size: Int64
     let modified: Int64
+    let changed: Int64
 
     init?(path: String) {
         var info = stat()
@@ -142,10 +152,11 @@ struct FileIdentity: Equatable, Sendable {
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)
         #if canImport(Darwin)
-        let modification = info.st_mtimespec
+        let (modification, change) = (info.st_mtimespec, info.st_ctimespec)
         #else
-        let modification = info.st_mtim
+        let (modification, change) = (info.st_mtim, info.st_ctim)
         #endif
         modified = Int64(modification.tv_sec) * 1_000_000_000 + Int64(modification.tv_nsec)
+        changed = Int64(change.tv_sec) * 1_000_000_000 + Int64(change.tv_nsec)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import NIOConcurrencyHelpers
 public import Prometheus
@@ -16,6 +17,8 @@ public final class PetrelMetrics: Sendable {
 
     let activeRequests: Gauge
     let hits: Counter
+    let apiKeysReloadFailures: Counter
+    private let apiKeysLastLoad: Gauge
     private let ready: Gauge
     private let uptime: Gauge
     private let requestDurations = NIOLockedValueBox([RequestKey: DurationHistogram]())
@@ -42,6 +45,14 @@ public final class PetrelMetrics: Sendable {
             descriptor: .init(metricName: "http_server_active_requests", unitName: "", helpText: "Requests being served now."))
         hits = registry.makeCounter(
             descriptor: .init(metricName: "petrel_hits", unitName: "total", helpText: "Hit-counter increments served by this process."))
+        apiKeysReloadFailures = registry.makeCounter(
+            descriptor: .init(
+                metricName: "petrel_api_keys_reload_failures", unitName: "total",
+                helpText: "Reloads of API_KEYS_FILE that failed (unreadable or invalid file); the previous keys stay in use."))
+        apiKeysLastLoad = registry.makeGauge(
+            descriptor: .init(
+                metricName: "petrel_api_keys_last_load_timestamp", unitName: "seconds",
+                helpText: "Unix time API_KEYS_FILE was last loaded successfully; 0 before the first load."))
         ready = registry.makeGauge(
             descriptor: .init(metricName: "petrel_ready", unitName: "", helpText: "1 while the readiness probe answers 200."))
         uptime = registry.makeGauge(
@@ -50,6 +61,10 @@ public final class PetrelMetrics: Sendable {
             descriptor: .init(metricName: "petrel_build_info", unitName: "", helpText: "Always 1; the labels describe the build and where it runs."),
             labels: [("version", version), ("environment", environment), ("pod", pod), ("node", node)]
         ).set(1.0)
+    }
+
+    func apiKeysLoaded() {
+        apiKeysLastLoad.set(Date().timeIntervalSince1970)
     }
 
     /// The duration histogram for one method, route template and status; cached, because it is
