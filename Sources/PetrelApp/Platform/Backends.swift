@@ -52,7 +52,10 @@ struct Backends {
                 base: SQLiteCounterStore(database: try openSQLite(), name: configuration.counterKey), instrument: instrument("sqlite"))
         case .redis:
             counter = InstrumentedCounterStore(
-                base: RedisCounterStore(redis: openRedis(gatesReadiness: true), key: configuration.counterKey), instrument: instrument("redis"))
+                base: RedisCounterStore(
+                    redis: openRedis(gatesReadiness: true), key: configuration.counterKey,
+                    resets: CounterResetDetector(key: configuration.counterKey, metrics: metrics, logger: logger)),
+                instrument: instrument("redis"))
         }
 
         var cities: any CityStore

@@ -18,6 +18,7 @@ public final class PetrelMetrics: Sendable {
     let activeRequests: Gauge
     let hits: Counter
     let apiKeysReloadFailures: Counter
+    let counterResets: Counter
     private let apiKeysLastLoad: Gauge
     private let ready: Gauge
     private let uptime: Gauge
@@ -49,6 +50,10 @@ public final class PetrelMetrics: Sendable {
             descriptor: .init(
                 metricName: "petrel_api_keys_reload_failures", unitName: "total",
                 helpText: "Reloads of API_KEYS_FILE that failed (unreadable or invalid file); the previous keys stay in use."))
+        counterResets = registry.makeCounter(
+            descriptor: .init(
+                metricName: "petrel_counter_resets", unitName: "total",
+                helpText: "Times the Redis hit counter was found lower than before (its key gone or reset): numbers were handed out again."))
         apiKeysLastLoad = registry.makeGauge(
             descriptor: .init(
                 metricName: "petrel_api_keys_last_load_timestamp", unitName: "seconds",
