@@ -14,24 +14,69 @@ import Darwin
 /// The embedded SQLite database under `DATA_DIR`: WAL mode, so readers never wait for the
 /// writer, and a busy timeout, so several processes can share one file. Migrations run at start;
 /// the database closes at shutdown.
+///
+/// The file is watched: a process keeps writing into a file deleted or replaced under it, and
+/// SQLite's cache hides a file overwritten in place. The readiness check and every write
+/// (`write`) look at the file on disk, so such writes are refused (503), never acknowledged.
 final class SQLiteDatabase: Service, DependencyCheck {
     let pool: DatabasePool
     let logger: Logger
+    let path: String
+    /// Device and inode of the file this process opened.
+    private let opened: (device: UInt64, inode: UInt64)
     var name: String { "sqlite" }
 
     init(directory: String, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        pool = try Self.open(directory + "/petrel.sqlite", configuration)
+        path = directory + "/petrel.sqlite"
+        do {
+            pool = try Self.openMigrated(path, configuration)
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw SQLiteDatabaseError("\(path) is not a usable SQLite database (\(error.message ?? "corrupt")); restore it from a backup, or move it away to start empty")
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SQLiteDatabaseError("\(path) vanished while it was being opened") }
+        opened = (UInt64(info.st_dev), UInt64(info.st_ino))
         self.logger = logger
     }
+
+    /// A write transaction whose result is returned only if the file it went into is still the
+    /// database file, before and after.
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try verifyFile()
+        let result = try await pool.write(updates)
+        try verifyFile()
+        return result
+    }
+
+    /// Throws, saying what happened and what to do, when the file at `path` is no longer the one
+    /// this process opened or no longer starts as a SQLite database.
+    func verifyFile() throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw SQLiteDatabaseError("\(path) is gone (deleted?): writes are refused; restore it from a backup and restart")
+        }
+        guard UInt64(info.st_dev) == opened.device, UInt64(info.st_ino) == opened.inode else {
+            throw SQLiteDatabaseError("\(path) was replaced by another file: writes are refused; restart to open the new file")
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SQLiteDatabaseError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var header = [UInt8](repeating: 0, count: 16)
+        guard pread(descriptor, &header, header.count, 0) == header.count, header == Self.header else {
+            throw SQLiteDatabaseError("\(path) no longer starts as a SQLite database (overwritten?): writes are refused; restore it from a backup")
+        }
+    }
+
+    private static let header = Array("SQLite format 3\0".utf8)
 
     /// Opens and migrates the file. Processes starting together on a new file take turns: GRDB
     /// reads which migrations are applied before its migration transaction begins, so two of them
     /// would both create the tables, and the one switching a new file to WAL holds a lock the busy
     /// timeout does not cover. An advisory lock on a file next to the database orders them.
-    private static func open(_ path: String, _ configuration: Configuration) throws -> DatabasePool {
+    private static func openMigrated(_ path: String, _ configuration: Configuration) throws -> DatabasePool {
         let lock = try MigrationLock(path: path + "-migration.lock")
         defer { lock.release() }
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -73,8 +118,14 @@ final class SQLiteDatabase: Service, DependencyCheck {
         logger.notice("sqlite: database closed")
     }
 
+    /// The file on disk, then every page SQLite can reach (`quick_check` reads the whole file, so a
+    /// page that became unreadable or garbled shows here, not first under a user's write).
     func check() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        try verifyFile()
+        let result = try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") }
+        guard result == "ok" else {
+            throw SQLiteDatabaseError("\(path) is damaged (quick_check: \(result ?? "no answer")); restore it from a backup")
+        }
     }
 }
 

@@ -28,7 +28,7 @@ struct SQLiteCityStore: CityStore {
     }
 
     func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
-        try await database.pool.write { db in
+        try await database.write { db in
             let existing = try Self.fetch(db, key: name.key)
             if let precondition, !precondition.isSatisfied(by: existing) { throw StoreError.preconditionFailed }
             let now = Timestamp.milliseconds(Date())
@@ -49,7 +49,7 @@ struct SQLiteCityStore: CityStore {
     }
 
     func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
-        try await database.pool.write { db in
+        try await database.write { db in
             if let precondition, !precondition.isSatisfied(by: try Self.fetch(db, key: name.key)) {
                 throw StoreError.preconditionFailed
             }

@@ -7,7 +7,7 @@ struct SQLiteCounterStore: CounterStore {
     let name: String
 
     func increment() async throws -> Int64 {
-        try await database.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", arguments: [name])
             return try Int64.fetchOne(db, sql: "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", arguments: [name]) ?? 0
         }
