@@ -21,6 +21,11 @@ Catches the drift that schema and policy scanners cannot see:
               HPA's choice), and every HPA targets a Deployment of its render
   counter     a Petrel that keeps a store in SQLite (COUNTER_STORE or CITY_STORE=sqlite) runs
               exactly one pod: several would each count their own hits and keep their own cities
+  redis       every bundled Redis keeps its data: the server runs with `--appendonly yes` and its
+              /data is a volume claim of its StatefulSet (an emptyDir only in renders that turn
+              persistence off on purpose); the compose stack's Redis appends to a named volume;
+              Kustomize and Helm give Redis the same arguments in staging and prod. A Redis that
+              comes back empty restarts the hit counter, and Petrel hands numbers out twice
   bare        renders for a cluster without CRDs (the plain `helm install`, prod values on a
               bare cluster, the kind paths) contain no custom resource
   starts      on the kind paths and the plain `helm install`, every pod's Secrets, ConfigMaps,
@@ -75,6 +80,9 @@ BUILTIN_GROUPS = {"", "apps", "batch", "autoscaling", "policy", "networking.k8s.
 BARE_KUSTOMIZE = ("kustomize-dev",)
 STARTS_ON_ITS_OWN = ("helm-default", "helm-dev", "kustomize-dev", "kustomize-dev+gateway-api")
 PETREL_IMAGE = "ghcr.io/petrel-sre/petrel"
+# Renders whose values turn the bundled Redis's volume off on purpose (ci/redis-ephemeral-values.yaml).
+REDIS_EPHEMERAL = ("helm-redis-ephemeral",)
+REDIS_DATA = "/data"
 DIGEST = re.compile(r"^[a-z0-9.:/_-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$")
 HASH_SUFFIX = re.compile(r"-[a-z0-9]{10}$")  # kustomize's generator suffix on ConfigMaps/Secrets
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "Pod"}
@@ -359,6 +367,65 @@ def check_counter(name: str, docs: list[dict]) -> list[str]:
     return problems
 
 
+def redis_containers(docs: list[dict]):
+    """(object, pod spec, container) for every Redis server container of a render."""
+    for obj in docs:
+        spec = pod_spec(obj)
+        for container in (spec or {}).get("containers", []):
+            if container["name"] == "redis" or "/redis:" in container.get("image", ""):
+                yield obj, spec, container
+
+
+def appends(args: list) -> bool:
+    """redis-server arguments that turn the append-only file on (its default is off)."""
+    args = [str(a) for a in args]
+    return any(a == "--appendonly" and i + 1 < len(args) and args[i + 1] == "yes" for i, a in enumerate(args))
+
+
+def check_redis(name: str, docs: list[dict]) -> list[str]:
+    problems = []
+    for obj, spec, container in redis_containers(docs):
+        where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
+        if not appends(container.get("command", []) + container.get("args", [])):
+            problems.append(f"{where}: redis runs without --appendonly yes: a restart loses the hit counter")
+        mount = next((m for m in container.get("volumeMounts", []) if m["mountPath"] == REDIS_DATA), None)
+        if mount is None:
+            problems.append(f"{where}: nothing is mounted at {REDIS_DATA}, where redis writes its append-only file")
+            continue
+        claims = {c["metadata"]["name"] for c in obj["spec"].get("volumeClaimTemplates", [])}
+        if mount["name"] in claims:
+            continue
+        volume = next((v for v in spec.get("volumes", []) if v["name"] == mount["name"]), {})
+        if not (name in REDIS_EPHEMERAL and "emptyDir" in volume):
+            problems.append(f"{where}: {REDIS_DATA} is not a volume claim of the StatefulSet: the counter would not survive the pod")
+    return problems
+
+
+def check_compose_redis() -> list[str]:
+    compose = yaml.safe_load(COMPOSE.read_text())
+    redis = compose["services"].get("redis")
+    if redis is None:
+        return []
+    problems = []
+    command = redis.get("command") or []
+    if not appends(command.split() if isinstance(command, str) else command):
+        problems.append("compose: service redis runs without --appendonly yes: a restart loses the hit counter")
+    named = set(compose.get("volumes") or {})
+    sources = [v.split(":")[0] for v in redis.get("volumes") or [] if isinstance(v, str) and v.split(":")[1] == REDIS_DATA]
+    if not any(source in named for source in sources):
+        problems.append(f"compose: service redis has no named volume at {REDIS_DATA}: `docker compose down` and up would lose the counter")
+    return problems
+
+
+def redis_parity(environment: str, kustomize: list[dict], chart: list[dict]) -> list[str]:
+    def args(docs: list[dict]) -> list:
+        return sorted(" ".join(repr(str(a)) for a in c.get("command", []) + c.get("args", []))
+                      for _, _, c in redis_containers(docs))
+    if args(kustomize) != args(chart):
+        return [f"{environment}: Redis runs with {args(kustomize)} from Kustomize but {args(chart)} from Helm"]
+    return []
+
+
 def group(obj: dict) -> str:
     return obj["apiVersion"].rpartition("/")[0]
 
@@ -559,8 +626,8 @@ def main() -> int:
     known = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{4,}\b", help_file.read_text())) if help_file else None
     renders = {p.stem: load(p) for p in sorted(out.glob("*.yaml"))}
     described = json.loads((out.parent / "renders.json").read_text())
-    checks = ("probes", "admin", "drain", "env", "workdir", "apikeys", "hpa", "counter", "bare", "starts", "routes",
-              "namespace", "images", "parity")
+    checks = ("probes", "admin", "drain", "env", "workdir", "apikeys", "hpa", "counter", "redis", "bare", "starts",
+              "routes", "namespace", "images", "parity")
     results: dict[str, list[str]] = {check: [] for check in checks}
     for name, docs in renders.items():
         results["probes"] += check_probes(name, docs)
@@ -570,6 +637,7 @@ def main() -> int:
         results["apikeys"] += check_api_keys(name, docs)
         results["hpa"] += check_hpa(name, docs)
         results["counter"] += check_counter(name, docs)
+        results["redis"] += check_redis(name, docs)
         bare = (described[name]["tool"] == "helm" and not described[name]["api_versions"]) or name in BARE_KUSTOMIZE
         results["bare"] += check_bare(name, docs, bare)
         if name in STARTS_ON_ITS_OWN:
@@ -582,6 +650,8 @@ def main() -> int:
     if known is not None:
         results["env"] += check_compose_env(known)
     results["workdir"] += check_compose_workdir()
+    results["redis"] += check_compose_redis()
+    results["redis"] += [f"{r}: not rendered" for r in REDIS_EPHEMERAL if r not in renders]
     missing = [r for r in STARTS_ON_ITS_OWN if r not in renders]
     results["starts"] += [f"{r}: not rendered" for r in missing]
     compared = 0
@@ -593,6 +663,7 @@ def main() -> int:
         results["parity"] += [f"only in Helm {environment}: {k}/{n}" for k, n in sorted(chart - kustomize)]
         results["parity"] += ports_parity(environment, renders[f"kustomize-{environment}"], renders[f"helm-{environment}"])
         results["parity"] += namespace_parity(environment, renders[f"kustomize-{environment}"])
+        results["redis"] += redis_parity(environment, renders[f"kustomize-{environment}"], renders[f"helm-{environment}"])
     results["parity"] += namespace_parity("dev", renders["kustomize-dev"])
 
     for check, problems in results.items():
@@ -602,7 +673,7 @@ def main() -> int:
         scope = {"parity": f" ({compared} objects and their ports in {' and '.join(PARITY_ENVIRONMENTS)}, Namespace labels of dev, staging and prod)",
                  "starts": f" ({', '.join(STARTS_ON_ITS_OWN)})"}.get(check, f" across {len(renders)} renders")
         print(f"{check:10}{'SKIPPED (no petrel binary)' if skipped else 'ok' if not problems else f'{len(problems)} problem(s)'}"
-              f"{scope}{' + compose' if check in ('env', 'workdir') else ''}")
+              f"{scope}{' + compose' if check in ('env', 'workdir', 'redis') else ''}")
     return 1 if any(results.values()) else 0
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ true
     name: data
   spec:
     accessModes: [ReadWriteOnce]
-    {{- with .root.Values.persistence.storageClassName }}
+    {{- with (.storageClassName | default .root.Values.persistence.storageClassName) }}
     storageClassName: {{ . }}
     {{- end }}
     resources:
