@@ -62,14 +62,17 @@ extension ElasticsearchClient {
 
     /// Creates or replaces the document. With `ifVersion`, only if it is still at that version;
     /// with `createOnly`, only if there is none (`op_type=create`); otherwise
-    /// `ElasticsearchError.isVersionConflict`. Sent once: a repeat of a write that did land would
-    /// report a conflict, or `updated` for what was a create.
+    /// `ElasticsearchError.isVersionConflict`. With `requireAlias`, `index` must be an alias
+    /// (`require_alias=true`): a write never creates a missing index with a dynamic mapping, it
+    /// fails with `isIndexNotFound`. Sent once: a repeat of a write that did land would report a
+    /// conflict, or `updated` for what was a create.
     @discardableResult
     public func putDocument(
         _ source: some Encodable, index: String, id: String, ifVersion: DocumentVersion? = nil, createOnly: Bool = false,
-        refresh: Refresh = .none
+        requireAlias: Bool = false, refresh: Refresh = .none
     ) async throws(ElasticsearchError) -> WriteResult {
         var query = [("refresh", refresh.rawValue)]
+        if requireAlias { query.append(("require_alias", "true")) }
         if let ifVersion { query += Self.condition(ifVersion) }
         if createOnly { query.append(("op_type", "create")) }
         let response = try await send(

@@ -6,12 +6,15 @@ public struct IndexDefinition: Sendable, Encodable {
     public var fields: [String: String]
     /// Refuse documents with fields the mapping does not name (`"dynamic": "strict"`).
     public var strict: Bool
+    /// Aliases created with the index, in the same call.
+    public var aliases: [String]
 
-    public init(shards: Int, replicas: Int, fields: [String: String], strict: Bool = true) {
+    public init(shards: Int, replicas: Int, fields: [String: String], strict: Bool = true, aliases: [String] = []) {
         self.shards = shards
         self.replicas = replicas
         self.fields = fields
         self.strict = strict
+        self.aliases = aliases
     }
 
     private struct Field: Encodable { let type: String }
@@ -23,10 +26,14 @@ public struct IndexDefinition: Sendable, Encodable {
         let dynamic: String
         let properties: [String: Field]
     }
-    private enum CodingKeys: String, CodingKey { case settings, mappings }
+    private struct Alias: Encodable {}
+    private enum CodingKeys: String, CodingKey { case settings, mappings, aliases }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        if !aliases.isEmpty {
+            try container.encode(Dictionary(uniqueKeysWithValues: aliases.map { ($0, Alias()) }), forKey: .aliases)
+        }
         try container.encode(Settings(number_of_shards: shards, number_of_replicas: replicas), forKey: .settings)
         try container.encode(
             Mappings(dynamic: strict ? "strict" : "true", properties: fields.mapValues { Field(type: $0) }), forKey: .mappings)
@@ -65,16 +72,34 @@ extension ElasticsearchClient {
     /// The mapped fields of an index: name → type (objects without a type are left out); `nil`
     /// when there is no such index.
     public func fieldTypes(of index: String) async throws(ElasticsearchError) -> [String: String]? {
+        try await mapping(of: index)?.fields
+    }
+
+    /// The concrete index `name` resolves to (itself, or the index behind an alias) and its mapped
+    /// fields; `nil` when there is neither such an index nor such an alias.
+    public func mapping(of name: String) async throws(ElasticsearchError) -> (index: String, fields: [String: String])? {
         struct Field: Decodable { let type: String? }
         struct Mappings: Decodable { let properties: [String: Field]? }
         struct IndexMapping: Decodable { let mappings: Mappings }
-        let response = try await send(.GET, "/" + Self.pathSegment(index) + "/_mapping", idempotency: .idempotent)
+        let response = try await send(.GET, "/" + Self.pathSegment(name) + "/_mapping", idempotency: .idempotent)
         if response.status == 404, response.error.isIndexNotFound { return nil }
         guard response.status == 200 else { throw response.error }
-        // Keyed by the concrete index name, which differs from `index` when it is an alias.
+        // Keyed by the concrete index name, which differs from `name` when it is an alias.
         let byIndex = try response.decode([String: IndexMapping].self)
-        guard let mapping = byIndex.values.first else { return [:] }
-        return (mapping.mappings.properties ?? [:]).compactMapValues(\.type)
+        guard let (index, mapping) = byIndex.first else { return (name, [:]) }
+        return (index, (mapping.mappings.properties ?? [:]).compactMapValues(\.type))
+    }
+
+    /// Points `alias` at `index` (`POST /_aliases`).
+    public func addAlias(_ alias: String, to index: String) async throws(ElasticsearchError) {
+        struct Actions: Encodable {
+            struct Action: Encodable { let add: Add }
+            struct Add: Encodable { let index: String, alias: String }
+            let actions: [Action]
+        }
+        let body = try Self.json(Actions(actions: [.init(add: .init(index: index, alias: alias))]))
+        let response = try await send(.POST, "/_aliases", body: body, idempotency: .idempotent)
+        guard response.status == 200 else { throw response.error }
     }
 
     /// Makes recent writes visible to search.

@@ -83,7 +83,8 @@ extension Setting {
     static let cityCacheTTL = Setting(
         "city.cacheTtlSeconds", default: "0", "Cache GET /cities/{name} in Redis (REDIS_URL) this long; 0 turns the cache off.")
     static let elasticsearchURL = Setting("elasticsearch.url", default: "http://127.0.0.1:9200", "Elasticsearch (or OpenSearch) base URL.")
-    static let elasticsearchIndex = Setting("elasticsearch.index", default: "cities", "Index of the cities; created with its mapping when missing.")
+    static let elasticsearchIndex = Setting(
+        "elasticsearch.index", default: "cities", "Alias the cities are read and written through; the index <alias>-v1 behind it is created with its mapping when missing.")
     static let elasticsearchUsername = Setting("elasticsearch.username", default: nil, "Basic-auth user for Elasticsearch.")
     static let elasticsearchPassword = Setting("elasticsearch.password", default: nil, "Basic-auth password for Elasticsearch.", secret: true)
     static let elasticsearchAPIKey = Setting(

@@ -7,13 +7,19 @@ import ServiceLifecycle
 /// (no init container needed). An index whose mapping conflicts, or credentials the cluster
 /// refuses, stop the start: waiting cannot fix either.
 ///
-/// It also gates writes. A write to a missing index makes Elasticsearch create it with a dynamic
-/// mapping (`name` as `text`), which Petrel then has to refuse for good. So writes are refused
-/// (503) until the index is verified, and a missing index, a lost connection (the cluster may
-/// come back empty) or a conflicting mapping withdraws that until a check verifies it again.
+/// `ELASTICSEARCH_INDEX` names an alias; the documents live in `<alias>-v1` behind it, created
+/// with the alias in one call. A write to a missing index would make Elasticsearch create it with
+/// a dynamic mapping (`name` as `text`), which Petrel then has to refuse for good, so writes go
+/// through the alias with `require_alias=true`: with the index gone, the alias is gone too and a
+/// write fails instead. Writes are also refused (503) until the index is verified, and a missing
+/// index, a lost connection (the cluster may come back empty) or a conflicting mapping withdraws
+/// that until a check has set the index up again.
 final class ElasticsearchCityIndex: Service, DependencyCheck {
     let client: ElasticsearchClient
+    /// The alias reads and writes go through.
     let indexName: String
+    /// The index behind it.
+    var concreteIndex: String { indexName + "-v1" }
     let definition: IndexDefinition
     let logger: Logger
     private let verification = IndexVerification()
@@ -23,7 +29,7 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
     init(client: ElasticsearchClient, index: String, shards: Int, replicas: Int, logger: Logger) {
         self.client = client
         self.indexName = index
-        self.definition = IndexDefinition(shards: shards, replicas: replicas, fields: ElasticsearchCityStore.fields)
+        self.definition = IndexDefinition(shards: shards, replicas: replicas, fields: ElasticsearchCityStore.fields, aliases: [index])
         self.logger = logger
     }
 
@@ -41,6 +47,9 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
                 } catch let conflict as ConflictingMapping {
                     logger.error("elasticsearch: cannot start", metadata: ["error": "\(conflict)"])
                     throw conflict
+                } catch let layout as IndexWithoutAlias {
+                    logger.error("elasticsearch: cannot start", metadata: ["error": "\(layout)"])
+                    throw layout
                 } catch {
                     guard !Task.isCancelled else { return }  // shutting down, not a failed attempt
                     attempt += 1
@@ -55,24 +64,32 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
         try? await gracefulShutdown()
     }
 
-    /// Creates the index when missing, then compares its mapping with ours; returns whether it
-    /// was missing. One call when the index is there.
+    /// Creates the index and its alias when missing, then compares the mapping with ours; returns
+    /// whether it was missing. One call when the index is there.
     @discardableResult
     func setUp() async throws -> Bool {
         var look = verification.beginLook()
         do {
-            var fields = try await client.fieldTypes(of: indexName)
-            let wasMissing = fields == nil
+            var found = try await client.mapping(of: indexName)
+            let wasMissing = found == nil
             if wasMissing {
                 look = verification.withdraw()
-                if try await client.createIndex(indexName, definition) {
+                if try await client.createIndex(concreteIndex, definition) {
                     logger.notice(
                         "elasticsearch: index created",
-                        metadata: ["index": "\(indexName)", "shards": "\(definition.shards)", "replicas": "\(definition.replicas)"])
+                        metadata: [
+                            "index": "\(concreteIndex)", "alias": "\(indexName)", "shards": "\(definition.shards)",
+                            "replicas": "\(definition.replicas)",
+                        ])
+                } else {
+                    // There without its alias (removed by hand?), or another replica is creating both.
+                    try await client.addAlias(indexName, to: concreteIndex)
                 }
-                fields = try await client.fieldTypes(of: indexName)
+                found = try await client.mapping(of: indexName)
             }
-            guard let actual = fields else { throw IndexNotReady(index: indexName, state: "missing right after it was created") }
+            guard let found else { throw IndexNotReady(index: indexName, state: "missing right after it was created") }
+            guard found.index != indexName else { throw IndexWithoutAlias(index: indexName) }
+            let actual = found.fields
             let conflicts = definition.fields.sorted(by: { $0.key < $1.key }).compactMap { field, type -> String? in
                 actual[field] == type ? nil : "\(field) is \(actual[field] ?? "missing"), Petrel needs \(type)"
             }
@@ -82,7 +99,7 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
             }
             return wasMissing
         } catch {
-            if error is ConflictingMapping || Self.suggestsIndexIsGone(error) { verification.withdraw() }
+            if error is ConflictingMapping || error is IndexWithoutAlias || Self.suggestsIndexIsGone(error) { verification.withdraw() }
             throw error
         }
     }
@@ -128,6 +145,15 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
         var description: String {
             "Elasticsearch index \"\(index)\" has a conflicting mapping (\(conflicts.joined(separator: "; "))): "
                 + "reindex it into Petrel's mapping, or point ELASTICSEARCH_INDEX at a new index"
+        }
+    }
+
+    /// Earlier versions of Petrel wrote to a concrete index with the name the alias has now.
+    struct IndexWithoutAlias: PublicReason {
+        let index: String
+        var description: String {
+            "Elasticsearch index \"\(index)\" is a concrete index, but Petrel writes through an alias of that name to \"\(index)-v1\" "
+                + "(so that no write can create the index): move the documents as docs/deploy.md says (\"Elasticsearch: the index behind an alias\")"
         }
     }
 

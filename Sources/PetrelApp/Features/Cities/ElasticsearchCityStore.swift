@@ -36,7 +36,8 @@ struct ElasticsearchCityStore: CityStore {
         do {
             let result = try await observed { () async throws(ElasticsearchError) in
                 try await client.putDocument(
-                    source, index: indexName, id: name.key, ifVersion: expected, createOnly: precondition?.requiresAbsence == true, refresh: .none)
+                    source, index: indexName, id: name.key, ifVersion: expected, createOnly: precondition?.requiresAbsence == true,
+                    requireAlias: true, refresh: .none)
             }
             // The stored form (milliseconds), so this answer equals what a read returns.
             let city = City(name: name.display, population: population, updatedAt: Timestamp.date(stamp) ?? Date(), etag: Self.etag(result.version))
