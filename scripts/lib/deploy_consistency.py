@@ -212,22 +212,12 @@ def check_admin(name: str, docs: list[dict], monitoring_namespace: str) -> list[
             problems.append(f"{where}: routes to Service {service} port {port} (target {entry.get('targetPort')}), "
                             f"not the serving port {PORT_NAME}: the edge must never reach the admin listener")
 
+    for where, service, port in route_backends(docs):
+        serving(f"{name}: {where}", service, port)
     scraped = False
     for obj in docs:
         where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
-        if obj["kind"] == "Ingress":
-            for rule in obj["spec"].get("rules", []):
-                for path in rule["http"]["paths"]:
-                    svc = path["backend"]["service"]
-                    serving(where, svc["name"], svc["port"].get("name") or svc["port"].get("number"))
-            default = (obj["spec"].get("defaultBackend") or {}).get("service")
-            if default:
-                serving(where, default["name"], default["port"].get("name") or default["port"].get("number"))
-        elif obj["kind"] == "HTTPRoute":
-            for rule in obj["spec"].get("rules", []):
-                for ref in rule.get("backendRefs") or []:
-                    serving(where, ref["name"], ref.get("port"))
-        elif obj["kind"] == "ServiceMonitor":
+        if obj["kind"] == "ServiceMonitor":
             for endpoint in obj["spec"]["endpoints"]:
                 if endpoint.get("path") != METRICS_PATH or endpoint.get("port") != ADMIN_PORT_NAME:
                     problems.append(f"{where}: scrapes {endpoint.get('port')}{endpoint.get('path')}, "
@@ -497,23 +487,32 @@ def check_routes(name: str, docs: list[dict]) -> list[str]:
         elif port not in ports[service]:
             problems.append(f"{where}: Service {service} has no port {port} (it has {sorted(map(str, ports[service]))})")
 
+    for where, service, port in route_backends(docs):
+        backend(f"{name}: {where}", service, port)
     for obj in docs:
-        where = f"{name}: {obj['kind']}/{obj['metadata']['name']}"
-        if obj["kind"] == "Ingress":
-            for rule in obj["spec"].get("rules", []):
-                for path in rule["http"]["paths"]:
-                    svc = path["backend"]["service"]
-                    backend(where, svc["name"], svc["port"].get("name") or svc["port"].get("number"))
-        elif obj["kind"] == "HTTPRoute":
+        if obj["kind"] == "HTTPRoute":
+            where = f"{name}: HTTPRoute/{obj['metadata']['name']}"
             if not obj["spec"].get("parentRefs"):
                 problems.append(f"{where}: no parentRefs, so no Gateway serves it")
-            for rule in obj["spec"].get("rules", []):
-                refs = rule.get("backendRefs") or []
-                if not refs:
-                    problems.append(f"{where}: a rule without backendRefs")
-                for ref in refs:
-                    backend(where, ref["name"], ref.get("port"))
+            if any(not rule.get("backendRefs") for rule in obj["spec"].get("rules", [])):
+                problems.append(f"{where}: a rule without backendRefs")
     return problems
+
+
+def route_backends(docs: list[dict]):
+    """(Kind/name, Service, port) for every backend an Ingress (default backend included) or an
+    HTTPRoute sends traffic to."""
+    for obj in docs:
+        where = f"{obj['kind']}/{obj['metadata']['name']}"
+        if obj["kind"] == "Ingress":
+            services = [path["backend"]["service"] for rule in obj["spec"].get("rules", []) for path in rule["http"]["paths"]]
+            default = (obj["spec"].get("defaultBackend") or {}).get("service")
+            for svc in services + ([default] if default else []):
+                yield where, svc["name"], svc["port"].get("name") or svc["port"].get("number")
+        elif obj["kind"] == "HTTPRoute":
+            for rule in obj["spec"].get("rules", []):
+                for ref in rule.get("backendRefs") or []:
+                    yield where, ref["name"], ref.get("port")
 
 
 CLUSTER_SCOPED = {"Namespace", "PriorityClass", "StorageClass", "ClusterRole", "ClusterRoleBinding",
