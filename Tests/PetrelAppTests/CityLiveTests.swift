@@ -99,6 +99,14 @@ struct CityLiveTests {
         #expect(chmod(path, 0o640) == 0)
         let noticed = try await Self.eventually(within: .seconds(5)) { petrel.lines.filter { $0.contains("api keys: reloaded") }.count > reloads }
         #expect(noticed != nil, "a chmod is noticed")
+
+        // Emptied (a file being rewritten in place) keeps the keys; only comments revokes them all.
+        try "".write(toFile: path, atomically: false, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(try await Self.put(port, "Oslo", 3, key: "new-key-0123456789") == 200, "an empty file keeps the keys")
+        try "# every key revoked\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let revoked = try await Self.eventually(within: .seconds(5)) { try await Self.put(port, "Oslo", 4, key: "new-key-0123456789") == 401 }
+        #expect(revoked != nil, "a file of comments revokes every key")
         #expect(!petrel.lines.contains { $0.contains("good-key") || $0.contains("new-key") || $0.contains("Secret") }, "no key or line logged")
         petrel.signal(SIGKILL)
     }
@@ -180,6 +188,9 @@ struct CityLiveTests {
             return try await Self.put(port, "Oslo", 3, key: KeyFile.plainKey) == 201
         }
         #expect(recovered != nil, "recovered by itself after Elasticsearch returned")
+        let lost = try await petrel.waitForLog(
+            "elasticsearch: the index is gone (deleted, or the cluster came back empty); creating it again, empty — restore the cities from a snapshot")
+        #expect(lost["level"] as? String == "error", "the data loss is said as an error")
         let metrics = try await LiveProcessTests.get(try await petrel.adminPort(), "/metrics").body
         #expect(metrics.contains(#"petrel_dependency_request_duration_seconds_count{dependency="elasticsearch",operation="get",outcome="error"}"#))
         petrel.signal(SIGKILL)

@@ -207,6 +207,7 @@ struct CityRouteTests {
         (Array(#"{"population": 1, "name": "\ud800"}"#.utf8), "a lone high surrogate"),
         (Array(#"{"population": 1, "name": ""#.utf8) + [0xFF, 0x22, 0x7D], "not valid UTF-8"),
         (Array(#"{"population": NaN}"#.utf8), "unexpected character"),
+        (Array(#"{"population": 1, "name": "\u+041"}"#.utf8), "four hex digits"),
         (Array(repeating: UInt8(ascii: "["), count: 100) + Array(repeating: UInt8(ascii: "]"), count: 100), "nesting deeper"),
     ]
 
@@ -234,6 +235,10 @@ struct CityRouteTests {
             let utf8 = Self.key.merging([.contentType: "application/json; charset=UTF-8"])
             try await client.execute(uri: "/cities/Oslo", method: .put, headers: utf8, body: Self.body(#"{"population": 1}"#)) {
                 #expect($0.status == .created)
+            }
+            let ascii = Self.key.merging([.contentType: "application/json; charset=us-ascii"])
+            try await client.execute(uri: "/cities/Oslo", method: .put, headers: ascii, body: Self.body(#"{"population": 2}"#)) {
+                #expect($0.status == .ok, "ASCII is UTF-8")
             }
         }
     }
@@ -295,7 +300,7 @@ struct CityRouteTests {
             try await client.execute(uri: "/cities/Oslo", method: .delete, headers: headers) {
                 #expect($0.status == .preconditionFailed, "a weak ETag never matches a write")
             }
-            for malformed: HTTPFields in [[.ifMatch: "not-quoted"], [.ifNoneMatch: "\"open"]] {
+            for malformed: HTTPFields in [[.ifMatch: "not-quoted"], [.ifNoneMatch: "\"open"], [.ifMatch: #""a b""#]] {
                 try await client.execute(uri: "/cities/Oslo", method: .delete, headers: Self.key.merging(malformed)) { response throws in
                     #expect(response.status == .badRequest, "a malformed condition never lets a write through: \(malformed)")
                     #expect(try response.apiError.code == "invalid_precondition")

@@ -44,7 +44,7 @@ struct SQLiteDurabilityTests {
     }
 
     enum FileFault: String, CaseIterable {
-        case deleted, replaced, overwritten
+        case deleted, replaced, overwritten, walDeleted
     }
 
     /// Whatever happens to the file under a running process, no write is acknowledged into it:
@@ -74,6 +74,9 @@ struct SQLiteDurabilityTests {
             let handle = try #require(FileHandle(forWritingAtPath: file))
             try handle.write(contentsOf: Data((0..<8192).map { _ in UInt8.random(in: 0...255) }))
             try handle.close()
+        case .walDeleted:
+            // The commits not yet checkpointed live there: a crash would lose them, acknowledged.
+            try FileManager.default.removeItem(atPath: file + "-wal")
         }
 
         #expect(try await CityLiveTests.put(port, "Bergen", 2, key: KeyFile.plainKey) == 503, "\(fault): no write acknowledged")
@@ -85,7 +88,7 @@ struct SQLiteDurabilityTests {
         }
         #expect(unready != nil, "\(fault): readiness names SQLite")
         // The cause, with the path, goes to the log (readiness answers the public edge).
-        let failed = try await petrel.waitForLog("dependency check failed") { ($0["reason"] as? String)?.contains(file) == true }
+        let failed = try await petrel.waitForLog("dependency check failed") { ($0["reason"] as? String)?.contains(directory.path) == true }
         #expect(failed["dependency"] as? String == "sqlite")
         #expect(try await LiveProcessTests.get(port, "/healthz").status == 200, "liveness stays: a restart would not bring the data back")
         petrel.signal(SIGKILL)

@@ -8,6 +8,8 @@ import Foundation
 /// digests stay in memory and every comparison is digest to digest.
 struct APIKeyFile: Sendable, Equatable {
     let digests: [[UInt8]]
+    /// Nothing but whitespace: a file being rewritten in place, not one that revokes every key.
+    let isBlank: Bool
 
     static let minimumKeyLength = 16
 
@@ -29,6 +31,7 @@ struct APIKeyFile: Sendable, Equatable {
             }
         }
         self.digests = digests
+        isBlank = text.allSatisfy(\.isWhitespace)
     }
 
     static func digest(of key: some StringProtocol) -> [UInt8] {
@@ -83,7 +86,8 @@ enum APIKeyFileError: Error, CustomStringConvertible {
             "API_KEYS_FILE line \(line) is not a key (at least \(APIKeyFile.minimumKeyLength) characters without spaces, "
                 + "or sha256: and 64 hex digits); the whole file is refused"
         case .unreadable(let path, let reason): "cannot read API_KEYS_FILE \(path): \(reason)"
-        case .empty(let path): "API_KEYS_FILE \(path) holds no key (a file being rewritten in place?)"
+        case .empty(let path):
+            "API_KEYS_FILE \(path) is empty (a file being rewritten in place?); to revoke every key, leave a comment line in it"
         }
     }
 }

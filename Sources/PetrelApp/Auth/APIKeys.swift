@@ -46,6 +46,9 @@ final class APIKeys: Service {
                 let (keys, identity) = try Self.load(path)
                 state = Mutex((keys, identity))
                 metrics.apiKeysLoaded()
+                if keys.digests.isEmpty {
+                    logger.error("api keys: API_KEYS_FILE holds no key — every write and operator call is refused until one is added", metadata: ["file": "\(path)"])
+                }
                 logger.notice("api keys: loaded", metadata: ["file": "\(path)", "keys": "\(keys.digests.count)"])
             }
         } else {
@@ -97,10 +100,12 @@ final class APIKeys: Service {
         guard current != state.withLock({ $0.identity }) else { return }
         do {
             let (keys, identity) = try Self.load(path)
-            // A file truncated and then rewritten in place is briefly empty: keep the old keys.
-            guard !keys.digests.isEmpty else { throw APIKeyFileError.empty(path: path) }
+            // A file truncated and then rewritten in place is briefly empty: keep the old keys. A
+            // file with only comments is a decision: it revokes every key.
+            guard !keys.isBlank else { throw APIKeyFileError.empty(path: path) }
             state.withLock { $0 = (keys, identity) }
             metrics.apiKeysLoaded()
+            if keys.digests.isEmpty { logger.warning("api keys: the file holds no key now — every write and operator call is refused") }
             logger.notice("api keys: reloaded", metadata: ["file": "\(path)", "keys": "\(keys.digests.count)"])
         } catch {
             // Remember the identity anyway, so a broken file is reported once, not every poll.

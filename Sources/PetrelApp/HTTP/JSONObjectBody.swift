@@ -96,7 +96,7 @@ struct JSONObjectBody {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             if pair.count == 2, pair[0] == "charset" {
-                return ["utf-8", "utf8", "\"utf-8\""].contains(pair[1])
+                return ["utf-8", "utf8", "\"utf-8\"", "us-ascii"].contains(pair[1])  // ASCII is UTF-8
             }
         }
         return true

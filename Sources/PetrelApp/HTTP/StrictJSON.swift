@@ -190,7 +190,9 @@ enum StrictJSON {
         }
 
         mutating func hex4() throws(Invalid) -> UInt32 {
-            guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+            // Checked byte by byte first: UInt32(_:radix:) would also take a sign ("\u+041").
+            guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+                let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
             else { throw invalid("a \\u escape without four hex digits") }
             index += 4
             return value

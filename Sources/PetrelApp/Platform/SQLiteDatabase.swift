@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -23,10 +24,28 @@ final class SQLiteDatabase: Service, DependencyCheck {
     let logger: Logger
     let path: String
     /// Device and inode of the file this process opened.
-    private let opened: (device: UInt64, inode: UInt64)
+    private let opened: FileNode
+    /// The same for its `-wal`, once seen: it holds the commits not yet checkpointed.
+    private let openedWAL = Mutex<FileNode?>(nil)
+    /// What the last integrity scan found wrong, if anything.
+    private let damage = Mutex<String?>(nil)
+    /// `quick_check` reads the whole file, so it runs in the background this often, not in the
+    /// readiness check (which must finish within the check interval, whatever the file's size).
+    let integrityScanInterval: Duration
     var name: String { "sqlite" }
 
-    init(directory: String, logger: Logger) throws {
+    struct FileNode: Equatable {
+        let device: UInt64
+        let inode: UInt64
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            (device, inode) = (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
+    }
+
+    init(directory: String, logger: Logger, integrityScanInterval: Duration = .seconds(300)) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -36,9 +55,9 @@ final class SQLiteDatabase: Service, DependencyCheck {
         } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
             throw SQLiteDatabaseError("\(path) is not a usable SQLite database (\(error.message ?? "corrupt")); restore it from a backup, or move it away to start empty")
         }
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw SQLiteDatabaseError("\(path) vanished while it was being opened") }
-        opened = (UInt64(info.st_dev), UInt64(info.st_ino))
+        guard let opened = FileNode(path: path) else { throw SQLiteDatabaseError("\(path) vanished while it was being opened") }
+        self.opened = opened
+        self.integrityScanInterval = integrityScanInterval
         self.logger = logger
     }
 
@@ -54,12 +73,21 @@ final class SQLiteDatabase: Service, DependencyCheck {
     /// Throws, saying what happened and what to do, when the file at `path` is no longer the one
     /// this process opened or no longer starts as a SQLite database.
     func verifyFile() throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard let current = FileNode(path: path) else {
             throw SQLiteDatabaseError("\(path) is gone (deleted?): writes are refused; restore it from a backup and restart")
         }
-        guard UInt64(info.st_dev) == opened.device, UInt64(info.st_ino) == opened.inode else {
+        guard current == opened else {
             throw SQLiteDatabaseError("\(path) was replaced by another file: writes are refused; restart to open the new file")
+        }
+        // SQLite keeps the -wal open (and never deletes it) while the database is open.
+        let wal = FileNode(path: path + "-wal")
+        let walChanged = openedWAL.withLock { seen -> Bool in
+            if seen == nil { seen = wal }
+            return seen != nil && wal != seen
+        }
+        guard !walChanged else {
+            throw SQLiteDatabaseError(
+                "\(path)-wal was deleted or replaced: the commits not yet checkpointed are gone with it; writes are refused; restore from a backup and restart")
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw SQLiteDatabaseError("cannot read \(path): \(String(cString: strerror(errno)))") }
@@ -106,7 +134,13 @@ final class SQLiteDatabase: Service, DependencyCheck {
     }
 
     func run() async throws {
-        try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: integrityScanInterval)
+                guard !Task.isCancelled else { return }
+                await scanIntegrity()
+            }
+        }
         // A clean stop leaves everything in the main file and an empty WAL, so a copy of
         // petrel.sqlite alone is a complete database.
         do {
@@ -118,14 +152,26 @@ final class SQLiteDatabase: Service, DependencyCheck {
         logger.notice("sqlite: database closed")
     }
 
-    /// The file on disk, then every page SQLite can reach (`quick_check` reads the whole file, so a
-    /// page that became unreadable or garbled shows here, not first under a user's write).
+    /// The file on disk, what the last integrity scan found, and a read.
     func check() async throws {
         try verifyFile()
-        let result = try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") }
-        guard result == "ok" else {
-            throw SQLiteDatabaseError("\(path) is damaged (quick_check: \(result ?? "no answer")); restore it from a backup")
+        if let damage = damage.withLock({ $0 }) { throw SQLiteDatabaseError(damage) }
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// Reads every page (`PRAGMA quick_check`), so a page that became unreadable or garbled shows
+    /// in readiness, not first under a user's write. Damage stays reported until a restart.
+    func scanIntegrity() async {
+        let result: String
+        do {
+            result = try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") } ?? "no answer"
+        } catch {
+            result = "\(error)"
         }
+        guard result != "ok" else { return }
+        let found = "\(path) is damaged (quick_check: \(result)); restore it from a backup"
+        damage.withLock { $0 = found }
+        logger.error("sqlite: integrity scan failed", metadata: ["error": "\(found)"])
     }
 }
 

@@ -137,7 +137,10 @@ struct CityRoutes {
             let weak = rest.hasPrefix("W/")
             if weak { rest = rest.dropFirst(2) }
             guard rest.first == "\"", let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
-            tags.append((weak ? "W/" : "") + rest[rest.index(after: rest.startIndex)..<close])
+            let tag = rest[rest.index(after: rest.startIndex)..<close]
+            // etagc (RFC 9110 §8.8.3): no spaces or controls inside the quotes.
+            guard tag.unicodeScalars.allSatisfy({ $0.value == 0x21 || (0x23...0x7E).contains($0.value) || $0.value >= 0x80 }) else { return nil }
+            tags.append((weak ? "W/" : "") + tag)
             rest = rest[rest.index(after: close)...].drop(while: { $0 == " " || $0 == "\t" })
             if rest.isEmpty { return .tags(tags) }
             guard rest.first == "," else { return nil }

@@ -1,6 +1,7 @@
 import ElasticsearchClient
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Makes sure the cities index exists with Petrel's mapping before the service reports ready.
 /// Elasticsearch that is not up yet is retried with backoff while the service stays unready
@@ -23,6 +24,8 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
     let definition: IndexDefinition
     let logger: Logger
     private let verification = IndexVerification()
+    /// Whether this process has seen the index ready: recreating it after that means its documents were lost.
+    private let wasReady = Mutex(false)
     private let retry = RetryPolicy(maximumAttempts: .max, initialDelay: .milliseconds(200), maximumDelay: .seconds(5))
     var name: String { "elasticsearch" }
 
@@ -74,6 +77,12 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
             let wasMissing = found == nil
             if wasMissing {
                 look = verification.withdraw()
+                // Once per loss: the flag is set again when the index is ready.
+                if wasReady.withLock({ ready in defer { ready = false }; return ready }) {
+                    logger.error(
+                        "elasticsearch: the index is gone (deleted, or the cluster came back empty); creating it again, empty — restore the cities from a snapshot",
+                        metadata: ["index": "\(concreteIndex)", "alias": "\(indexName)"])
+                }
                 if try await client.createIndex(concreteIndex, definition) {
                     logger.notice(
                         "elasticsearch: index created",
@@ -94,6 +103,7 @@ final class ElasticsearchCityIndex: Service, DependencyCheck {
                 actual[field] == type ? nil : "\(field) is \(actual[field] ?? "missing"), Petrel needs \(type)"
             }
             guard conflicts.isEmpty else { throw ConflictingMapping(index: indexName, conflicts: conflicts) }
+            wasReady.withLock { $0 = true }
             if verification.confirm(since: look) {
                 logger.notice("elasticsearch: index ready", metadata: ["index": "\(indexName)"])
             }

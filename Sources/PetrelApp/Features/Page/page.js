@@ -43,7 +43,9 @@ lookup.addEventListener("submit", async (event) => {
   result.removeAttribute("data-population");
   result.textContent = "Looking up…";
   try {
-    const response = await fetch(`/cities/${encodeURIComponent(name)}`, { headers: { Accept: "application/json" } });
+    // Dots encoded too: a browser resolves /cities/.. to / before sending it.
+    const segment = encodeURIComponent(name).replaceAll(".", "%2E");
+    const response = await fetch(`/cities/${segment}`, { headers: { Accept: "application/json" } });
     if (response.status === 404) {
       result.className = "failing";
       result.textContent = `No city named “${name}”.`;
