@@ -107,7 +107,7 @@ struct HitCounterProcessTests {
         // jump: none of that is a reset.
         for process in processes {
             let metrics = try await LiveProcessTests.get(try await process.adminPort(), "/metrics").body
-            #expect(metrics.contains("\npetrel_counter_resets_total 0"))
+            #expect(metrics.contains("\npetrel_hits_resets_total 0"))
             #expect(!process.lines.contains { $0.contains("Redis lost the count") })
         }
         for process in processes { process.signal(SIGKILL) }
@@ -135,7 +135,7 @@ struct HitCounterProcessTests {
         for _ in 0..<5 { #expect(try await LiveProcessTests.get(port, "/hits").status == 200) }
         #expect(try await LiveProcessTests.get(port, "/hits/current").body == "Holla! we have hit 6 times\n")
         let metrics = try await LiveProcessTests.get(try await petrel.adminPort(), "/metrics").body
-        #expect(metrics.contains("\npetrel_counter_resets_total 1"), "reported once")
+        #expect(metrics.contains("\npetrel_hits_resets_total 1"), "reported once")
         #expect(petrel.lines.filter { $0.contains("Redis lost the count") }.count == 1)
         petrel.signal(SIGKILL)
     }

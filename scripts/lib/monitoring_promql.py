@@ -15,7 +15,7 @@ import promql_parser
 HISTOGRAMS = {"http_server_request_duration_seconds", "petrel_dependency_request_duration_seconds"}
 PETREL_METRICS = {
     "http_server_active_requests", "petrel_build_info", "petrel_ready", "petrel_uptime_seconds",
-    "petrel_dependency_up", "petrel_hits_total", "petrel_counter_resets_total",
+    "petrel_dependency_up", "petrel_hits_total", "petrel_hits_resets_total",
     "petrel_api_keys_reload_failures_total", "petrel_api_keys_last_load_timestamp_seconds",
     "process_cpu_seconds_total",
     "process_resident_memory_bytes", "process_open_fds", "process_max_fds",

@@ -110,8 +110,8 @@ struct CityRoutes {
         }
     }
 
-    /// A write's `If-Match` and `If-None-Match`. A malformed one is 400: a condition that cannot be
-    /// read must never let a write through, nor fail it as if the city had changed.
+    /// A write's `If-Match` and `If-None-Match`. A malformed one is a condition that cannot hold:
+    /// 412, saying why, and nothing is written.
     static func precondition(_ request: Request) throws -> WritePrecondition? {
         let ifMatch = try request.headers[.ifMatch].map { try entityTags($0, field: "If-Match") }
         let ifNoneMatch = try request.headers[.ifNoneMatch].map { try entityTags($0, field: "If-None-Match") }
@@ -121,7 +121,9 @@ struct CityRoutes {
 
     static func entityTags(_ header: String, field: String) throws -> EntityTags {
         guard let tags = parseEntityTags(header) else {
-            throw APIError(.badRequest, code: "invalid_precondition", #"\#(field) must be * or quoted entity tags, as "3.17", "1.2""#)
+            throw APIError(
+                .preconditionFailed, code: "precondition_failed",
+                #"\#(field) is not * or a list of quoted entity tags (as "3.17", "1.2"), so it cannot hold; nothing was done"#)
         }
         return tags
     }

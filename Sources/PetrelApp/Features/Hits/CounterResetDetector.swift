@@ -5,7 +5,7 @@ import Synchronization
 /// than one this process saw before asking means Redis lost it: restarted without persistence,
 /// flushed, or failed over to an empty replica. Counting goes on from what Redis holds (numbers
 /// already handed out are handed out again); the reset is logged once, as an error, and counted in
-/// `petrel_counter_resets_total`, so an alert can page someone to restore persistence.
+/// `petrel_hits_resets_total`, so an alert can page someone to restore persistence.
 ///
 /// Each call compares with the highest count seen *before it was sent*: answers to concurrent
 /// calls arrive in any order, and other replicas make the count jump, but no linearizable answer

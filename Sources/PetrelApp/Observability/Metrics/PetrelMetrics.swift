@@ -52,7 +52,7 @@ public final class PetrelMetrics: Sendable {
                 helpText: "Reloads of API_KEYS_FILE that failed (unreadable or invalid file); the previous keys stay in use."))
         counterResets = registry.makeCounter(
             descriptor: .init(
-                metricName: "petrel_counter_resets", unitName: "total",
+                metricName: "petrel_hits_resets", unitName: "total",
                 helpText: "Times the Redis hit counter was found lower than before (its key gone or reset): numbers were handed out again."))
         apiKeysLastLoad = registry.makeGauge(
             descriptor: .init(
