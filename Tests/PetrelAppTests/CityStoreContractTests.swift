@@ -117,9 +117,9 @@ struct CityStoreContractTests {
             await #expect(throws: StoreError.preconditionFailed) { try await store.put(oslo, population: 2, precondition: .absent) }
             #expect(try await store.city(oslo)?.population == 1)
             #expect(try await store.city(oslo)?.etag == created.etag)
-            let notThatVersion = WritePrecondition(ifNoneMatch: .tags(["W/" + created.etag]))
+            let notThatVersion = RequestPrecondition(ifNoneMatch: .tags(["W/" + created.etag]))
             await #expect(throws: StoreError.preconditionFailed) { try await store.put(oslo, population: 3, precondition: notThatVersion) }
-            let (updated, _) = try await store.put(oslo, population: 4, precondition: WritePrecondition(ifNoneMatch: .tags(["other"])))
+            let (updated, _) = try await store.put(oslo, population: 4, precondition: RequestPrecondition(ifNoneMatch: .tags(["other"])))
             #expect(updated.population == 4)
         }
     }

@@ -6,30 +6,7 @@ import NIOFoundationCompat
 /// error (not UTF-8 JSON, not strict JSON, not an object, a repeated or unknown field, wrong type,
 /// out of range, not a whole number) instead of a decoder's generic message.
 struct JSONObjectBody {
-    enum Value: Decodable {
-        case integer(Int64), number(Double), string(String), bool(Bool), null, compound
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                self = .null
-            } else if let value = try? container.decode(Bool.self) {
-                self = .bool(value)
-            } else if let value = try? container.decode(Int64.self) {
-                self = .integer(value)
-            } else if let value = try? container.decode(Double.self) {
-                self = .number(value)
-            } else if let value = try? container.decode(String.self) {
-                self = .string(value)
-            } else {
-                self = .compound
-            }
-        }
-    }
-
-    let fields: [String: Value]
-    /// Each field's value as written, so numbers are read exactly.
-    private let texts: [String: String]
+    let fields: [String: StrictJSON.Member]
 
     /// Reads the body; `allowed` are the field names the endpoint knows.
     init(_ request: Request, context: PetrelRequestContext, allowed: Set<String>, example: String) async throws {
@@ -43,36 +20,31 @@ struct JSONObjectBody {
         }
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
-        let texts: [String: String]
+        let members: [String: StrictJSON.Member]?
         do {
-            guard let members = try StrictJSON.objectMembers(Array(buffer: body)) else {
-                throw APIError(.badRequest, code: "invalid_json", "the body must be a JSON object, like \(example)")
-            }
-            texts = members
-        } catch let error as StrictJSON.Invalid {
+            members = try StrictJSON.objectMembers(Array(buffer: body))
+        } catch {
             throw APIError(.badRequest, code: "invalid_json", "\(error); send an object like \(example)")
         }
-        let fields: [String: Value]
-        do {
-            fields = try JSONDecoder().decode([String: Value].self, from: body)
-        } catch {
-            throw APIError(.badRequest, code: "invalid_json", "the body is not valid JSON; send an object like \(example)")
+        guard let fields = members else {
+            throw APIError(.badRequest, code: "invalid_json", "the body must be a JSON object, like \(example)")
         }
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw Self.invalid("unknown field \"\(unknown)\"; the fields are \(allowed.sorted().joined(separator: ", "))")
         }
         self.fields = fields
-        self.texts = texts
     }
 
     func population() throws -> Int64 {
         let message = "population must be a whole number from 0 to \(Population.range.upperBound)"
-        guard let text = texts["population"] else { throw Self.invalid("population is missing; \(message)") }
-        // Read from the text: a double would take 0.9999999999999999999 for 1.
-        guard Self.isNumber(text), let value = StrictJSON.exactInteger(text), Population.range.contains(value) else {
-            throw Self.invalid(message)
+        switch fields["population"] {
+        // Read from the digits: a double would take 0.9999999999999999999 for 1.
+        case .number(let text):
+            if let value = StrictJSON.exactInteger(text), Population.range.contains(value) { return value }
+        case nil: throw Self.invalid("population is missing; \(message)")
+        default: break
         }
-        return value
+        throw Self.invalid(message)
     }
 
     func string(_ name: String) throws -> String {
@@ -85,10 +57,6 @@ struct JSONObjectBody {
 
     static func invalid(_ message: String) -> APIError {
         APIError(.unprocessableContent, code: "validation_failed", message)
-    }
-
-    private static func isNumber(_ text: String) -> Bool {
-        text.first.map { $0 == "-" || $0.isASCII && $0.isNumber } ?? false
     }
 
     /// JSON is UTF-8 (RFC 8259 §8.1); a charset parameter, when sent, must say so.

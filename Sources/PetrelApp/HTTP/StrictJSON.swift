@@ -1,24 +1,37 @@
 /// Checks that a body is one JSON text exactly as RFC 8259 defines it, where decoders disagree:
 /// Foundation's accepts a trailing comma and keeps one of two equal keys, and reads
 /// `0.9999999999999999999` as 1. Here a trailing comma, a comment, a leading zero, invalid UTF-8
-/// or a key repeated in one object is an error, and the top-level object's values come back as
-/// their text, so a number can be read exactly (`exactInteger`).
+/// or a key repeated in one object is an error, and the top-level object's members come back with
+/// strings unescaped and numbers as written, so a number can be read exactly (`exactInteger`).
 enum StrictJSON {
     struct Invalid: Error, CustomStringConvertible {
         let description: String
     }
 
-    /// The top-level object's members, each value as written (`nil` when the text is valid JSON
-    /// but not an object).
-    static func objectMembers(_ bytes: [UInt8]) throws(Invalid) -> [String: String]? {
+    /// A top-level member's value: what the API's flat bodies need to tell apart.
+    enum Member: Equatable {
+        case string(String)
+        /// The number's text, as written.
+        case number(String)
+        /// `true`, `false`, `null`, an array or an object.
+        case other
+    }
+
+    /// The top-level object's members (`nil` when the text is valid JSON but not an object).
+    static func objectMembers(_ bytes: [UInt8]) throws(Invalid) -> [String: Member]? {
         guard String(validating: bytes, as: UTF8.self) != nil else { throw Invalid(description: "the body is not valid UTF-8") }
         var parser = Parser(bytes: bytes)
         parser.skipWhitespace()
-        let isObject = parser.peek == UInt8(ascii: "{")
-        let members = try parser.value(depth: 0)
+        let members: [String: Member]?
+        if parser.peek == UInt8(ascii: "{") {
+            members = try parser.object(depth: 0)
+        } else {
+            _ = try parser.value(depth: 0)
+            members = nil
+        }
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.invalid("text after the JSON value") }
-        return isObject ? members : nil
+        return members
     }
 
     /// The integer a JSON number denotes exactly (`1e3` and `1000.0` are 1000), `nil` when it is
@@ -73,26 +86,29 @@ enum StrictJSON {
             index += 1
         }
 
-        /// Parses one value; for an object, returns its members with their values' text.
-        mutating func value(depth: Int) throws(Invalid) -> [String: String]? {
+        /// Parses one value.
+        mutating func value(depth: Int) throws(Invalid) -> Member {
             guard depth < Self.maximumDepth else { throw invalid("nesting deeper than \(Self.maximumDepth)") }
             guard let byte = peek else { throw invalid("unexpected end") }
             switch byte {
-            case UInt8(ascii: "{"): return try object(depth: depth)
+            case UInt8(ascii: "{"): _ = try object(depth: depth)
             case UInt8(ascii: "["): try array(depth: depth)
-            case UInt8(ascii: "\""): _ = try string()
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let start = index
+                try number()
+                return .number(String(decoding: bytes[start..<index], as: UTF8.self))
             case UInt8(ascii: "t"): try literal("true")
             case UInt8(ascii: "f"): try literal("false")
             case UInt8(ascii: "n"): try literal("null")
             default: throw invalid("unexpected character")
             }
-            return nil
+            return .other
         }
 
-        mutating func object(depth: Int) throws(Invalid) -> [String: String] {
+        mutating func object(depth: Int) throws(Invalid) -> [String: Member] {
             index += 1
-            var members: [String: String] = [:]
+            var members: [String: Member] = [:]
             skipWhitespace()
             if peek == UInt8(ascii: "}") {
                 index += 1
@@ -105,9 +121,7 @@ enum StrictJSON {
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"), "':'")
                 skipWhitespace()
-                let start = index
-                _ = try value(depth: depth + 1)
-                guard members.updateValue(String(decoding: bytes[start..<index], as: UTF8.self), forKey: key) == nil else {
+                guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else {
                     throw Invalid(description: "the body is not valid: the field \"\(key)\" appears more than once")
                 }
                 skipWhitespace()

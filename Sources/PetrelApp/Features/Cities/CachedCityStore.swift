@@ -60,11 +60,11 @@ struct CachedCityStore: CityStore {
         return city
     }
 
-    func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+    func put(_ name: CityName, population: Int64, precondition: RequestPrecondition?) async throws -> (City, CityWriteOutcome) {
         try await invalidating(name) { try await base.put(name, population: population, precondition: precondition) }
     }
 
-    func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+    func delete(_ name: CityName, precondition: RequestPrecondition?) async throws -> Bool {
         try await invalidating(name) { try await base.delete(name, precondition: precondition) }
     }
 

@@ -16,16 +16,16 @@ enum EntityTags: Sendable, Equatable {
     case tags([String])
 }
 
-/// The conditions on a write (RFC 9110 §13.1), checked against the city as it is now: `If-Match`
-/// by strong comparison (a weak tag never matches a write), `If-None-Match` by weak comparison.
-/// `If-None-Match: *` makes the write create-only.
-struct WritePrecondition: Sendable, Equatable {
+/// A request's conditions (RFC 9110 §13.1), checked against the city as it is now: `If-Match`
+/// by strong comparison (a weak tag never matches), `If-None-Match` by weak comparison.
+/// `If-None-Match: *` makes a write create-only; on a read, a failed `If-None-Match` is a 304.
+struct RequestPrecondition: Sendable, Equatable {
     var ifMatch: EntityTags?
     var ifNoneMatch: EntityTags?
 
-    static let exists = WritePrecondition(ifMatch: .any)
-    static let absent = WritePrecondition(ifNoneMatch: .any)
-    static func etagIn(_ etags: [String]) -> WritePrecondition { WritePrecondition(ifMatch: .tags(etags)) }
+    static let exists = RequestPrecondition(ifMatch: .any)
+    static let absent = RequestPrecondition(ifNoneMatch: .any)
+    static func etagIn(_ etags: [String]) -> RequestPrecondition { RequestPrecondition(ifMatch: .tags(etags)) }
 
     /// Only a city that does not exist yet may be written; a store makes this check atomic with the write.
     var requiresAbsence: Bool { ifNoneMatch == .any }

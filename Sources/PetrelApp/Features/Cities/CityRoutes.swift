@@ -46,14 +46,14 @@ struct CityRoutes {
         // If-Match first (RFC 9110 §13.2.2): a client that only wants the version it has gets 412
         // when the city moved on (or is gone), as a write would.
         if let header = request.headers[.ifMatch] {
-            let condition = WritePrecondition(ifMatch: try Self.entityTags(header, field: "If-Match"))
+            let condition = RequestPrecondition(ifMatch: try Self.entityTags(header, field: "If-Match"))
             guard condition.isSatisfied(by: city) else { throw StoreError.preconditionFailed }
         }
         guard let city else { throw Self.notFound(name) }
         // Weak comparison (RFC 9110 §13.1.2); a malformed If-None-Match is ignored, since the full
         // answer is always safe to send.
         if let header = request.headers[.ifNoneMatch], let etags = Self.parseEntityTags(header),
-            !WritePrecondition(ifNoneMatch: etags).isSatisfied(by: city)
+            !RequestPrecondition(ifNoneMatch: etags).isSatisfied(by: city)
         {
             return Response(status: .notModified, headers: [.eTag: Self.quoted(city.etag), .cacheControl: "no-cache"])
         }
@@ -112,11 +112,11 @@ struct CityRoutes {
 
     /// A write's `If-Match` and `If-None-Match`. A malformed one is a condition that cannot hold:
     /// 412, saying why, and nothing is written.
-    static func precondition(_ request: Request) throws -> WritePrecondition? {
+    static func precondition(_ request: Request) throws -> RequestPrecondition? {
         let ifMatch = try request.headers[.ifMatch].map { try entityTags($0, field: "If-Match") }
         let ifNoneMatch = try request.headers[.ifNoneMatch].map { try entityTags($0, field: "If-None-Match") }
         guard ifMatch != nil || ifNoneMatch != nil else { return nil }
-        return WritePrecondition(ifMatch: ifMatch, ifNoneMatch: ifNoneMatch)
+        return RequestPrecondition(ifMatch: ifMatch, ifNoneMatch: ifNoneMatch)
     }
 
     static func entityTags(_ header: String, field: String) throws -> EntityTags {

@@ -28,7 +28,7 @@ struct ElasticsearchCityStore: CityStore {
         try await document(name).map(Self.city(from:))
     }
 
-    func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+    func put(_ name: CityName, population: Int64, precondition: RequestPrecondition?) async throws -> (City, CityWriteOutcome) {
         try index.requireVerified()
         let stamp = Timestamp.string(Date())
         let source = Source(name: name.display, name_key: name.key, population: population, updated_at: stamp)
@@ -47,7 +47,7 @@ struct ElasticsearchCityStore: CityStore {
         }
     }
 
-    func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+    func delete(_ name: CityName, precondition: RequestPrecondition?) async throws -> Bool {
         try index.requireVerified()
         let expected = try await version(of: name, satisfying: precondition)
         do {
@@ -68,7 +68,7 @@ struct ElasticsearchCityStore: CityStore {
 
     /// The version a conditional write must still find, after checking `precondition` against
     /// the current document; `nil` for an unconditional write.
-    private func version(of name: CityName, satisfying precondition: WritePrecondition?) async throws -> DocumentVersion? {
+    private func version(of name: CityName, satisfying precondition: RequestPrecondition?) async throws -> DocumentVersion? {
         guard let precondition else { return nil }
         let current = try await document(name)
         guard precondition.isSatisfied(by: current.map(Self.city(from:))) else { throw StoreError.preconditionFailed }

@@ -7,11 +7,11 @@ struct InstrumentedCityStore: CityStore {
         try await instrument.call("get") { try await base.city(name) }
     }
 
-    func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+    func put(_ name: CityName, population: Int64, precondition: RequestPrecondition?) async throws -> (City, CityWriteOutcome) {
         try await instrument.call("put") { try await base.put(name, population: population, precondition: precondition) }
     }
 
-    func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+    func delete(_ name: CityName, precondition: RequestPrecondition?) async throws -> Bool {
         try await instrument.call("delete") { try await base.delete(name, precondition: precondition) }
     }
 

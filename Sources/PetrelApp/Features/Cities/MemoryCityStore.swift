@@ -15,7 +15,7 @@ final class MemoryCityStore: CityStore {
         state.withLock { $0.cities[name.key] }
     }
 
-    func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+    func put(_ name: CityName, population: Int64, precondition: RequestPrecondition?) async throws -> (City, CityWriteOutcome) {
         try state.withLock { state throws(StoreError) in
             let existing = state.cities[name.key]
             if let precondition, !precondition.isSatisfied(by: existing) { throw .preconditionFailed }
@@ -26,7 +26,7 @@ final class MemoryCityStore: CityStore {
         }
     }
 
-    func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+    func delete(_ name: CityName, precondition: RequestPrecondition?) async throws -> Bool {
         try state.withLock { state throws(StoreError) in
             if let precondition, !precondition.isSatisfied(by: state.cities[name.key]) { throw .preconditionFailed }
             return state.cities.removeValue(forKey: name.key) != nil

@@ -27,7 +27,7 @@ struct SQLiteCityStore: CityStore {
         try await database.pool.read { db in try Self.fetch(db, key: name.key) }
     }
 
-    func put(_ name: CityName, population: Int64, precondition: WritePrecondition?) async throws -> (City, CityWriteOutcome) {
+    func put(_ name: CityName, population: Int64, precondition: RequestPrecondition?) async throws -> (City, CityWriteOutcome) {
         try await database.write { db in
             let existing = try Self.fetch(db, key: name.key)
             if let precondition, !precondition.isSatisfied(by: existing) { throw StoreError.preconditionFailed }
@@ -48,7 +48,7 @@ struct SQLiteCityStore: CityStore {
         }
     }
 
-    func delete(_ name: CityName, precondition: WritePrecondition?) async throws -> Bool {
+    func delete(_ name: CityName, precondition: RequestPrecondition?) async throws -> Bool {
         try await database.write { db in
             if let precondition, !precondition.isSatisfied(by: try Self.fetch(db, key: name.key)) {
                 throw StoreError.preconditionFailed
