@@ -32,6 +32,9 @@ public final class ElasticsearchClient: Service, Sendable {
         http.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnections)
         http.decompression = .disabled
+        // Callers trace their calls (with `injectHeaders` for the context); a span of the client's
+        // own would duplicate theirs, and costs a URL parse per call even with no tracer installed.
+        http.tracing.tracer = nil
         // The pool would otherwise keep retrying a refused connect until the connect timeout,
         // holding every call for its whole budget; this client's own retry loop decides instead.
         http.connectionPool.retryConnectionEstablishment = false

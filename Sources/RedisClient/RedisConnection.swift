@@ -118,12 +118,17 @@ struct RESPCommand {
 }
 
 /// Encodes commands and hands each reply to the promise of the oldest command still waiting.
+///
+/// Flushes are coalesced: callers sharing the connection each write and flush, and the flush is
+/// passed on once, after the writes already queued on the event loop. Commands sent together
+/// leave in one write and come back in one read, on both sides of the connection.
 final class RESPCommandHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
     typealias OutboundIn = RESPCommand
     typealias OutboundOut = ByteBuffer
 
     private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>()
+    private var flushPending = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let command = unwrapOutboundIn(data)
@@ -131,6 +136,16 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         RESPEncoder.encode(command: command.arguments, into: &buffer)
         waiting.append(command.promise)
         context.write(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        guard !flushPending else { return }
+        flushPending = true
+        // Runs in this tick of the event loop, after the tasks queued before it (other callers' writes).
+        context.eventLoop.assumeIsolated().execute {
+            self.flushPending = false
+            context.flush()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -28,8 +28,13 @@ public struct JSONBody: ResponseEncoder {
     static func response(
         _ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
     ) -> Response {
+        response(encoded: encode(value), status: status, headers: headers)
+    }
+
+    /// A response with a body `encode` produced earlier.
+    static func response(encoded body: ByteBuffer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: encode(value)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 }

@@ -70,6 +70,15 @@ final class SQLiteDatabase: Service, DependencyCheck {
         return result
     }
 
+    /// A read that is one statement. A single SELECT sees one snapshot by itself, so it runs
+    /// without the transaction `DatabasePool.read` opens around a read (BEGIN and COMMIT, two more
+    /// statements each time). Reads of several statements that must agree use `pool.read`.
+    /// Still GRDB's async read, off the request's thread: a disk that stalls holds that read, not
+    /// the threads every other request (and the probes) run on.
+    func readStatement<T: Sendable>(_ read: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.unsafeRead(read)
+    }
+
     /// Throws, saying what happened and what to do, when the file at `path` is no longer the one
     /// this process opened or no longer starts as a SQLite database.
     func verifyFile() throws {

@@ -24,7 +24,7 @@ struct SQLiteCityStore: CityStore {
     }
 
     func city(_ name: CityName) async throws -> City? {
-        try await database.pool.read { db in try Self.fetch(db, key: name.key) }
+        try await database.readStatement { db in try Self.fetch(db, key: name.key) }
     }
 
     func put(_ name: CityName, population: Int64, precondition: RequestPrecondition?) async throws -> (City, CityWriteOutcome) {
@@ -81,7 +81,7 @@ struct SQLiteCityStore: CityStore {
     }
 
     private static func fetch(_ db: Database, key: String) throws -> City? {
-        try Row.fetchOne(db, sql: "SELECT * FROM cities WHERE key = ?", arguments: [key]).map(city(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cities WHERE key = ?"), arguments: [key]).map(city(from:))
     }
 
     private static func city(from row: Row) -> City {

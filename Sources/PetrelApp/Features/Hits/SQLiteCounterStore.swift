@@ -14,8 +14,8 @@ struct SQLiteCounterStore: CounterStore {
     }
 
     func current() async throws -> Int64 {
-        try await database.pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: [name]) ?? 0
+        try await database.readStatement { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = ?"), arguments: [name]) ?? 0
         }
     }
 }

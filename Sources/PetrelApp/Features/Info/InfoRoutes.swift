@@ -16,7 +16,7 @@ struct InfoRoutes {
         let namespace: String
     }
 
-    struct Greeting: ResponseEncodable {
+    struct Greeting: Encodable {
         let message: String
         let pod: String
         let node: String
@@ -37,11 +37,15 @@ struct InfoRoutes {
                 pod: identity.pod, node: identity.node, namespace: identity.namespace)
             return JSONBody.response(info, headers: [.cacheControl: "no-store", .vary: "Accept"])
         }
+        // Without a name the greeting is the same every time: encoded once, not per request.
+        let greeting = JSONBody.encode(
+            Greeting(message: "Hello from petrel", pod: identity.pod, node: identity.node, namespace: identity.namespace))
         router.get("/hello") { request, _ in
-            let name = try request.uri.formDecodedQuery()["name"].map(Self.validatedName)
-            return Greeting(
-                message: name.map { "Hello, \($0)!" } ?? "Hello from petrel",
-                pod: identity.pod, node: identity.node, namespace: identity.namespace)
+            guard let name = try request.uri.formDecodedQuery()["name"].map(Self.validatedName) else {
+                return JSONBody.response(encoded: greeting)
+            }
+            return JSONBody.response(
+                Greeting(message: "Hello, \(name)!", pod: identity.pod, node: identity.node, namespace: identity.namespace))
         }
         router.get("/version") { _, _ in BuildInfo.current }
     }
