@@ -108,6 +108,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The benchmark's floor for the search job: what a document GET costs the client alone.
+        .executableTarget(
+            name: "SearchClientCost",
+            dependencies: ["ElasticsearchClient", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Benchmarks/SearchClientCost",
+            swiftSettings: strict
+        ),
         // The benchmark's baseline: a bare Hummingbird server with the same /hello, no middleware.
         .executableTarget(
             name: "HelloBaseline",

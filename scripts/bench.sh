@@ -11,6 +11,9 @@
 #     uvicorn + AsyncOpenSearch API (Benchmarks/fastapi-cities, its own index holding the same
 #     document), and wrk on the server's own GET of that document;
 #   PUT and GET /cities/{name} on SQLite, the GET against Petrel's /hello.
+# For each target, the CPU time per request of the process that answers and of its backend: on
+# 2 cores every process of a job shares the CPU, so these say where a job's time goes. And the
+# search client alone (Benchmarks/SearchClientCost): the floor under the search job.
 # The peers are installed from their requirements.txt into .venv-bench (git-ignored).
 #
 #   scripts/bench.sh                 # 3 rounds of 10 s
@@ -33,7 +36,7 @@ TOOLS_VENV="$peer_venv" ensure_pip "${peer_requirements[@]}"
 ensure_pip osmem-server==0.1.6
 search_bin=$("$TOOLS_VENV/bin/python" -c 'import osmem_server; print(osmem_server.resolve_binary())')
 # Both built as shipped (scripts/build-release.sh), so the comparison is like with like.
-bin="$(scripts/build-release.sh petrel HelloBaseline)"
+bin="$(scripts/build-release.sh petrel HelloBaseline SearchClientCost)"
 # The link just wrote hundreds of MiB: flush them now, or SQLite's first fsync at start waits on it.
 sync
 
@@ -56,6 +59,14 @@ tree_rss_kib() {
   for child in $(pgrep -P "$1" || true); do total=$((total + $(tree_rss_kib "$child"))); done
   echo "$total"
 }
+# tree_cpu_ticks PID — user and system CPU time of PID and all its descendants, in clock ticks.
+tree_cpu_ticks() {
+  local total child
+  total=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)
+  for child in $(pgrep -P "$1" || true); do total=$((total + $(tree_cpu_ticks "$child"))); done
+  echo "$total"
+}
+clock_ticks=$(getconf CLK_TCK)
 # descendants PID — the PIDs under PID, to be stopped by PID if their master leaves them behind.
 descendants() { local child; for child in $(pgrep -P "$1" || true); do echo "$child"; descendants "$child"; done; }
 # start DIR ARG... — petrel_process start: Petrel, or the COMMAND after --, in DIR; returns once
@@ -157,6 +168,7 @@ http {
 }
 CONF
 start "$work/nginx" --port "$nginx_port" --ready /hello -- nginx -c "$work/nginx/nginx.conf" -p "$work/nginx"
+nginx_pid=$pid
 
 petrel_idle=$(rss_kib "$petrel_pid"); baseline_idle=$(rss_kib "$baseline_pid")
 # The processes that serve each job: name → PID (a master's workers are counted with it).
@@ -186,6 +198,17 @@ declare -A url=(
   [search/city-doc]="$city_doc"
 )
 declare -A script=([petrel/city-put-sqlite]="$work/put-city.lua")
+# target → the process that answers it, and the backend behind it: their CPU time per request is
+# where a job's time goes (on 2 cores, every process of a job shares the same CPU).
+declare -A server_pid=(
+  [petrel/hello]=$petrel_pid [petrel/healthz]=$petrel_pid [petrel/metrics]=$petrel_pid [petrel/hits-sqlite]=$petrel_pid
+  [petrel/city-sqlite]=$petrel_pid [petrel/city-put-sqlite]=$petrel_pid [petrel/hits-redis]=$petrel_redis_pid
+  [petrel/city-search]=$petrel_es_pid [baseline/hello]=$baseline_pid [nginx/hello]=$nginx_pid [flask/hits-redis]=$flask_pid
+  [fastapi/city-search]=$fastapi_pid [redis/incr]=$redis_pid [search/city-doc]=$search_pid
+)
+declare -A backend_pid=(
+  [petrel/hits-redis]=$redis_pid [flask/hits-redis]=$redis_pid [petrel/city-search]=$search_pid [fastapi/city-search]=$search_pid
+)
 order=(baseline/hello petrel/hello nginx/hello petrel/healthz petrel/metrics
   petrel/hits-redis flask/hits-redis redis/incr petrel/hits-sqlite
   petrel/city-sqlite petrel/city-put-sqlite petrel/city-search fastapi/city-search search/city-doc)
@@ -212,13 +235,24 @@ start_times() { # kind → sets median_ms and first_ms
   median_ms=$(median "${times[*]}") first_ms=${times[0]}
 }
 
-declare -A rps p50 p99
+declare -A rps p50 p99 server_us backend_us
+# cpu_per_request TARGET BEFORE_SERVER BEFORE_BACKEND REQUESTS — appends the µs per request of each.
+cpu_per_request() {
+  local us
+  us=$(awk -v t="$(tree_cpu_ticks "${server_pid[$1]}")" -v b="$2" -v n="$4" -v hz="$clock_ticks" 'BEGIN { printf "%.1f", 1e6 * (t - b) / hz / n }')
+  server_us[$1]="${server_us[$1]:-} $us"
+  [ -n "${backend_pid[$1]:-}" ] || return 0
+  us=$(awk -v t="$(tree_cpu_ticks "${backend_pid[$1]}")" -v b="$3" -v n="$4" -v hz="$clock_ticks" 'BEGIN { printf "%.1f", 1e6 * (t - b) / hz / n }')
+  backend_us[$1]="${backend_us[$1]:-} $us"
+}
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v+0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v*1000 } else print v }'; }
 # redis-benchmark counts requests, not seconds: about DURATION's worth at ~80k INCR/s.
 duration_s=$(awk -v d="$DURATION" 'BEGIN { if (d ~ /h$/) print d*3600; else if (d ~ /m$/) print d*60; else print d+0 }')
 incr_requests="${INCR_REQUESTS:-$(awk -v s="$duration_s" 'BEGIN { printf "%d", s*80000 }')}"
 for round in $(seq 1 "$ROUNDS"); do
   for target in "${order[@]}"; do
+    server_before=$(tree_cpu_ticks "${server_pid[$target]}")
+    backend_before=$([ -z "${backend_pid[$target]:-}" ] || tree_cpu_ticks "${backend_pid[$target]}")
     if [ "$target" = redis/incr ]; then
       # The backend alone: INCR of one key, CONNECTIONS clients, no pipelining (as Petrel sends).
       out=$(redis-benchmark -p "$redis_port" -t incr -c "$CONNECTIONS" -n "$incr_requests" --csv | awk -F'"' '$2 == "INCR"')
@@ -226,6 +260,7 @@ for round in $(seq 1 "$ROUNDS"); do
       rps[$target]="${rps[$target]:-} $r"
       p50[$target]="${p50[$target]:-} $(awk -F'"' '{print $10}' <<<"$out")"
       p99[$target]="${p99[$target]:-} $(awk -F'"' '{print $14}' <<<"$out")"
+      cpu_per_request "$target" "$server_before" "$backend_before" "$incr_requests"
       log "round $round $target: $r req/s"
       continue
     fi
@@ -238,10 +273,13 @@ for round in $(seq 1 "$ROUNDS"); do
     rps[$target]="${rps[$target]:-} $r"
     p50[$target]="${p50[$target]:-} $(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")")"
     p99[$target]="${p99[$target]:-} $(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")"
+    cpu_per_request "$target" "$server_before" "$backend_before" "$(awk '/requests in/ {print $1}' <<<"$out")"
     log "round $round $target: $r req/s"
   done
 done
 for name in "${serving_order[@]}"; do loaded_kib[$name]=$(tree_rss_kib "${serving_pid[$name]}"); done
+# The floor under GET /cities/{name} on the search server: the client's own cost per document GET.
+client_cost=$("$bin/SearchClientCost" "$search_url" cities lisbon)
 
 petrel_loaded=$(rss_kib "$petrel_pid"); baseline_loaded=$(rss_kib "$baseline_pid")
 # The load wrote hundreds of MiB of log lines: flush them first, or the first start's SQLite
@@ -254,12 +292,17 @@ printf '\nwrk -t1 -c%s -d%s --latency, median of %s rounds\n\n' "$CONNECTIONS" "
 # paired: each round's figure over the baseline's in the same round, then the median, so drift
 # in the machine between rounds cancels out.
 paired() { paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"${rps[baseline/hello]}" | grep -v '^$') | awk '{printf "%s ", 100*$1/$2}'; }
-printf '%-22s %10s %9s %9s %12s %10s %12s\n' target req/s p50_ms p99_ms vs_baseline vs_nginx paired_vs_bl
+# cpu_us: CPU time per request of the process that answers (a master and its workers summed);
+# backend_us: the same for the Redis or search server behind it.
+printf '%-22s %10s %9s %9s %12s %10s %12s %8s %11s\n' target req/s p50_ms p99_ms vs_baseline vs_nginx paired_vs_bl cpu_us backend_us
 for target in "${order[@]}"; do
   r=$(median "${rps[$target]}")
-  printf '%-22s %10.0f %9.3f %9.3f %11.1f%% %9.1f%% %11.1f%%\n' "$target" "$r" "$(median "${p50[$target]}")" \
+  backend=—
+  if [ -n "${backend_us[$target]:-}" ]; then backend=$(median "${backend_us[$target]}"); fi
+  printf '%-22s %10.0f %9.3f %9.3f %11.1f%% %9.1f%% %11.1f%% %8.1f %11s\n' "$target" "$r" "$(median "${p50[$target]}")" \
     "$(median "${p99[$target]}")" "$(awk -v a="$r" -v b="$base" 'BEGIN{print 100*a/b}')" \
-    "$(awk -v a="$r" -v b="$ceiling" 'BEGIN{print 100*a/b}')" "$(median "$(paired "${rps[$target]}")")"
+    "$(awk -v a="$r" -v b="$ceiling" 'BEGIN{print 100*a/b}')" "$(median "$(paired "${rps[$target]}")")" \
+    "$(median "${server_us[$target]}")" "$backend"
 done
 printf '\n%-22s %10s %12s %18s %14s\n' process idle_MiB loaded_MiB "start_to_ready_ms" first_start_ms
 printf '%-22s %10.1f %12.1f %18s %14s\n' petrel "$(awk -v k="$petrel_idle" 'BEGIN{print k/1024}')" \
@@ -305,6 +348,7 @@ for line in "${jobs[@]}"; do
   printf '%-30s %-56s %10.0f %9.3f %9.3f %9s %7.2fx\n' "" "$label" "$(median "${rps[$other]}")" \
     "$(median "${p50[$other]}")" "$(median "${p99[$other]}")" "$(mib "${loaded_kib[$other_procs]}")" "$(ratio "$mine" "$other")"
 done
+printf '\nThe search client alone (Benchmarks/SearchClientCost, 64 tasks for 5 s, CPU of that process):\n%s\n' "$client_cost"
 printf '\n%-18s %10s %12s\n' process idle_MiB loaded_MiB
 for name in "${serving_order[@]}"; do
   printf '%-18s %10s %12s\n' "$name" "$(mib "${idle_kib[$name]}")" "$(mib "${loaded_kib[$name]}")"
