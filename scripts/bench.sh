@@ -62,7 +62,8 @@ tree_rss_kib() {
 # tree_cpu_ticks PID — user and system CPU time of PID and all its descendants, in clock ticks.
 tree_cpu_ticks() {
   local total child
-  total=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)
+  # utime and stime are the 12th and 13th fields after the ")" that ends the command name (which may hold spaces).
+  total=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0)
   for child in $(pgrep -P "$1" || true); do total=$((total + $(tree_cpu_ticks "$child"))); done
   echo "$total"
 }
@@ -236,9 +237,11 @@ start_times() { # kind → sets median_ms and first_ms
 }
 
 declare -A rps p50 p99 server_us backend_us
-# cpu_per_request TARGET BEFORE_SERVER BEFORE_BACKEND REQUESTS — appends the µs per request of each.
+# cpu_per_request TARGET BEFORE_SERVER BEFORE_BACKEND REQUESTS — appends the µs per request of each
+# (nothing when no request was counted, e.g. a run that only timed out).
 cpu_per_request() {
   local us
+  [ "${4:-0}" -gt 0 ] 2>/dev/null || return 0
   us=$(awk -v t="$(tree_cpu_ticks "${server_pid[$1]}")" -v b="$2" -v n="$4" -v hz="$clock_ticks" 'BEGIN { printf "%.1f", 1e6 * (t - b) / hz / n }')
   server_us[$1]="${server_us[$1]:-} $us"
   [ -n "${backend_pid[$1]:-}" ] || return 0
@@ -299,7 +302,7 @@ for target in "${order[@]}"; do
   r=$(median "${rps[$target]}")
   backend=—
   if [ -n "${backend_us[$target]:-}" ]; then backend=$(median "${backend_us[$target]}"); fi
-  printf '%-22s %10.0f %9.3f %9.3f %11.1f%% %9.1f%% %11.1f%% %8.1f %11s\n' "$target" "$r" "$(median "${p50[$target]}")" \
+  printf '%-22s %10.0f %9.3f %9.3f %11.1f%% %9.1f%% %11.1f%% %8s %11s\n' "$target" "$r" "$(median "${p50[$target]}")" \
     "$(median "${p99[$target]}")" "$(awk -v a="$r" -v b="$base" 'BEGIN{print 100*a/b}')" \
     "$(awk -v a="$r" -v b="$ceiling" 'BEGIN{print 100*a/b}')" "$(median "$(paired "${rps[$target]}")")" \
     "$(median "${server_us[$target]}")" "$backend"

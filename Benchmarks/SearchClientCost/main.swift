@@ -22,9 +22,11 @@ func cpuSeconds() -> Double {
     return Double(user.tv_sec + system.tv_sec) + Double(user.tv_usec + system.tv_usec) / 1e6
 }
 
-/// Runs `call` from `concurrency` tasks until `duration` has passed; returns the calls made.
-func load(concurrency: Int = 64, duration: Duration = .seconds(5), _ call: @escaping @Sendable () async throws -> Void) async throws -> Int {
-    let end = ContinuousClock.now + duration
+let seconds = 5
+
+/// Runs `call` from `concurrency` tasks for `seconds`; returns the calls made.
+func load(concurrency: Int = 64, _ call: @escaping @Sendable () async throws -> Void) async throws -> Int {
+    let end = ContinuousClock.now + .seconds(seconds)
     return try await withThrowingTaskGroup(of: Int.self) { group in
         for _ in 0..<concurrency {
             group.addTask {
@@ -72,7 +74,7 @@ for (name, call) in measurements {
     let before = cpuSeconds()
     let calls = try await load(call)
     let used = cpuSeconds() - before
-    print(String(format: "%@: %d req/s, %.1f us CPU per request", name, calls / 5, used * 1e6 / Double(calls)))
+    print(String(format: "%@: %d req/s, %.1f us CPU per request", name, calls / seconds, used * 1e6 / Double(calls)))
 }
 try await http.shutdown().get()
 // The search client's own pool closes with the process.

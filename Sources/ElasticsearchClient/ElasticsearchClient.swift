@@ -12,6 +12,9 @@ public import ServiceLifecycle
 /// typed errors decoded from the cluster's error bodies. It never looks at the server's version
 /// string, so OpenSearch and compatible servers work too.
 ///
+/// It makes no spans of its own: callers trace their calls, and pass `injectHeaders` to carry the
+/// trace context to the cluster.
+///
 /// It is a `Service`: run it in the ServiceGroup and it closes its connections at shutdown.
 public final class ElasticsearchClient: Service, Sendable {
     public let configuration: ElasticsearchConfiguration

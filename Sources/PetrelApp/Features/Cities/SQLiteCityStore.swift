@@ -72,7 +72,7 @@ struct SQLiteCityStore: CityStore {
             values.append(upperBound.databaseValue)
         }
         values.append((limit + 1).databaseValue)
-        let sql = "SELECT * FROM cities WHERE \(conditions.joined(separator: " AND ")) ORDER BY key LIMIT ?"
+        let sql = "SELECT \(Self.columns) FROM cities WHERE \(conditions.joined(separator: " AND ")) ORDER BY key LIMIT ?"
         let rows = try await database.pool.read { [values] db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(values)).map { (key: $0["key"] as String, city: Self.city(from: $0)) }
         }
@@ -81,8 +81,12 @@ struct SQLiteCityStore: CityStore {
     }
 
     private static func fetch(_ db: Database, key: String) throws -> City? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cities WHERE key = ?"), arguments: [key]).map(city(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM cities WHERE key = ?"), arguments: [key]).map(city(from:))
     }
+
+    /// Named, not `*`: a cached statement keeps the column names it was prepared with, and a
+    /// migration by another process (a rolling upgrade) could reorder the table under it.
+    private static let columns = "key, name, population, updated_at_ms, version"
 
     private static func city(from row: Row) -> City {
         City(
