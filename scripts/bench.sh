@@ -52,19 +52,16 @@ trap cleanup EXIT
 
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-# tree_rss_kib PID — the RSS of PID and all its descendants (gunicorn's or uvicorn's master and workers).
-tree_rss_kib() {
+# tree_total rss|cpu PID — the RSS (KiB) or the user and system CPU time (clock ticks) of PID and
+# all its descendants (gunicorn's or uvicorn's master and workers). utime and stime are the 12th
+# and 13th fields after the ")" that ends the command name (which may hold spaces).
+tree_total() {
   local total child
-  total=$(rss_kib "$1")
-  for child in $(pgrep -P "$1" || true); do total=$((total + $(tree_rss_kib "$child"))); done
-  echo "$total"
-}
-# tree_cpu_ticks PID — user and system CPU time of PID and all its descendants, in clock ticks.
-tree_cpu_ticks() {
-  local total child
-  # utime and stime are the 12th and 13th fields after the ")" that ends the command name (which may hold spaces).
-  total=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0)
-  for child in $(pgrep -P "$1" || true); do total=$((total + $(tree_cpu_ticks "$child"))); done
+  case $1 in
+    rss) total=$(rss_kib "$2") ;;
+    cpu) total=$(sed 's/.*) //' "/proc/$2/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0) ;;
+  esac
+  for child in $(pgrep -P "$2" || true); do total=$((total + $(tree_total "$1" "$child"))); done
   echo "$total"
 }
 clock_ticks=$(getconf CLK_TCK)
@@ -179,7 +176,7 @@ declare -A serving_pid=(
 )
 serving_order=(petrel/sqlite petrel/redis petrel/search flask+gunicorn fastapi+uvicorn redis-server search-server)
 declare -A idle_kib loaded_kib
-for name in "${serving_order[@]}"; do idle_kib[$name]=$(tree_rss_kib "${serving_pid[$name]}"); done
+for name in "${serving_order[@]}"; do idle_kib[$name]=$(tree_total rss "${serving_pid[$name]}"); done
 
 # target name → url
 declare -A url=(
@@ -240,13 +237,13 @@ declare -A rps p50 p99 server_us backend_us
 # cpu_per_request TARGET BEFORE_SERVER BEFORE_BACKEND REQUESTS — appends the µs per request of each
 # (nothing when no request was counted, e.g. a run that only timed out).
 cpu_per_request() {
-  local us
   [ "${4:-0}" -gt 0 ] 2>/dev/null || return 0
-  us=$(awk -v t="$(tree_cpu_ticks "${server_pid[$1]}")" -v b="$2" -v n="$4" -v hz="$clock_ticks" 'BEGIN { printf "%.1f", 1e6 * (t - b) / hz / n }')
-  server_us[$1]="${server_us[$1]:-} $us"
-  [ -n "${backend_pid[$1]:-}" ] || return 0
-  us=$(awk -v t="$(tree_cpu_ticks "${backend_pid[$1]}")" -v b="$3" -v n="$4" -v hz="$clock_ticks" 'BEGIN { printf "%.1f", 1e6 * (t - b) / hz / n }')
-  backend_us[$1]="${backend_us[$1]:-} $us"
+  server_us[$1]="${server_us[$1]:-} $(us_per_request "${server_pid[$1]}" "$2" "$4")"
+  [ -z "${backend_pid[$1]:-}" ] || backend_us[$1]="${backend_us[$1]:-} $(us_per_request "${backend_pid[$1]}" "$3" "$4")"
+}
+# us_per_request PID TICKS_BEFORE REQUESTS
+us_per_request() {
+  awk -v t="$(tree_total cpu "$1")" -v b="$2" -v n="$3" -v hz="$clock_ticks" 'BEGIN { printf "%.1f", 1e6 * (t - b) / hz / n }'
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v+0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v*1000 } else print v }'; }
 # redis-benchmark counts requests, not seconds: about DURATION's worth at ~80k INCR/s.
@@ -254,8 +251,8 @@ duration_s=$(awk -v d="$DURATION" 'BEGIN { if (d ~ /h$/) print d*3600; else if (
 incr_requests="${INCR_REQUESTS:-$(awk -v s="$duration_s" 'BEGIN { printf "%d", s*80000 }')}"
 for round in $(seq 1 "$ROUNDS"); do
   for target in "${order[@]}"; do
-    server_before=$(tree_cpu_ticks "${server_pid[$target]}")
-    backend_before=$([ -z "${backend_pid[$target]:-}" ] || tree_cpu_ticks "${backend_pid[$target]}")
+    server_before=$(tree_total cpu "${server_pid[$target]}")
+    backend_before=$([ -z "${backend_pid[$target]:-}" ] || tree_total cpu "${backend_pid[$target]}")
     if [ "$target" = redis/incr ]; then
       # The backend alone: INCR of one key, CONNECTIONS clients, no pipelining (as Petrel sends).
       out=$(redis-benchmark -p "$redis_port" -t incr -c "$CONNECTIONS" -n "$incr_requests" --csv | awk -F'"' '$2 == "INCR"')
@@ -280,7 +277,7 @@ for round in $(seq 1 "$ROUNDS"); do
     log "round $round $target: $r req/s"
   done
 done
-for name in "${serving_order[@]}"; do loaded_kib[$name]=$(tree_rss_kib "${serving_pid[$name]}"); done
+for name in "${serving_order[@]}"; do loaded_kib[$name]=$(tree_total rss "${serving_pid[$name]}"); done
 # The floor under GET /cities/{name} on the search server: the client's own cost per document GET.
 client_cost=$("$bin/SearchClientCost" "$search_url" cities lisbon)
 

@@ -69,14 +69,9 @@ extension ElasticsearchClient {
         throw response.error
     }
 
-    /// The mapped fields of an index: name → type (objects without a type are left out); `nil`
-    /// when there is no such index.
-    public func fieldTypes(of index: String) async throws(ElasticsearchError) -> [String: String]? {
-        try await mapping(of: index)?.fields
-    }
-
     /// The concrete index `name` resolves to (itself, or the index behind an alias) and its mapped
-    /// fields; `nil` when there is neither such an index nor such an alias.
+    /// fields, name → type (objects without a type are left out); `nil` when there is neither such
+    /// an index nor such an alias.
     public func mapping(of name: String) async throws(ElasticsearchError) -> (index: String, fields: [String: String])? {
         struct Field: Decodable { let type: String? }
         struct Mappings: Decodable { let properties: [String: Field]? }

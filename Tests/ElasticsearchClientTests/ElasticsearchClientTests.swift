@@ -30,10 +30,10 @@ struct ElasticsearchClientLiveTests {
     @Test func createsAnIndexOnceAndReadsItsMapping() async throws {
         let server = try ElasticsearchServer()
         try await withClient(server.url) { es async throws in
-            #expect(try await es.fieldTypes(of: "cities") == nil, "no index yet")
+            #expect(try await es.mapping(of: "cities") == nil, "no index yet")
             #expect(try await es.createIndex("cities", definition) == true)
             #expect(try await es.createIndex("cities", definition) == false)
-            #expect(try await es.fieldTypes(of: "cities") == ["name": "keyword", "population": "long"])
+            #expect(try await es.mapping(of: "cities")?.fields == ["name": "keyword", "population": "long"])
             #expect(try await ["green", "yellow"].contains(es.clusterHealth(index: "cities").status))
         }
     }

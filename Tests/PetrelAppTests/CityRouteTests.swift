@@ -28,19 +28,6 @@ struct CityRouteTests {
     }
 
     static let key: HTTPFields = [.apiKey: KeyFile.plainKey]
-
-    /// Printable ASCII names skip Foundation's normalisation and folding; each such character,
-    /// alone and inside a name, must come out as the Unicode path makes it.
-    @Test func asciiNamesMatchTheUnicodePath() throws {
-        for byte in UInt8(0x21)...UInt8(0x7E) {
-            for raw in [String(UnicodeScalar(byte)), "  São \(UnicodeScalar(byte))X ", "Lisbon \(UnicodeScalar(byte))X"] {
-                let trimmed = CityName.trimmingSpaces(raw)
-                let name = try CityName(raw)
-                #expect(name.key == CityName.key(trimmed), "\(raw)")
-                #expect(name.display == trimmed.precomposedStringWithCanonicalMapping, "\(raw)")
-            }
-        }
-    }
     static func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 
     @Test func putCreatesThenUpdatesAndGetReadsWithETag() async throws {

@@ -16,12 +16,6 @@ struct CityName: Sendable, Hashable {
         guard !trimmed.isEmpty else { throw .empty }
         // Counted as sent (as JSON Schema's maxLength counts), before NFC may change the count.
         guard trimmed.unicodeScalars.count <= Self.maximumLength else { throw .tooLong }
-        // Printable ASCII, most names: already NFC, nothing invisible or forbidden, and folding
-        // is lowercasing. The path below gives the same (tested), through Foundation's slower one.
-        if trimmed.utf8.allSatisfy(Self.isPrintableASCII) {
-            (display, key) = (trimmed, trimmed.lowercased())
-            return
-        }
         let display = trimmed.precomposedStringWithCanonicalMapping
         if let bad = display.unicodeScalars.first(where: Self.isForbidden) {
             throw .forbiddenCharacter(String(format: "U+%04X", bad.value))
@@ -32,8 +26,6 @@ struct CityName: Sendable, Hashable {
         self.display = display
         self.key = key
     }
-
-    static func isPrintableASCII(_ byte: UInt8) -> Bool { (0x20...0x7E).contains(byte) }
 
     /// Spaces (Unicode category Zs) are trimmed; tabs and newlines are control characters and
     /// refused, so a name that arrived with a stray newline is an error, not silently repaired.

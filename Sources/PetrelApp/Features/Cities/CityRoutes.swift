@@ -100,7 +100,7 @@ struct CityRoutes {
 
     /// The `{name}` path segment, percent-decoded and validated.
     static func pathName(_ context: PetrelRequestContext) throws -> CityName {
-        guard let raw = context.parameters.get("name"), let decoded = raw.contains("%") ? raw.removingPercentEncoding : raw else {
+        guard let raw = context.parameters.get("name"), let decoded = raw.removingPercentEncoding else {
             throw APIError(.badRequest, code: "invalid_name", "the city name in the path is not valid percent-encoded UTF-8")
         }
         do {
