@@ -38,6 +38,24 @@ struct LogTests {
         #expect((second["nested"] as? [String: String])?["k"] == nasty)
     }
 
+    /// One field per key, sorted: the event's own fields win over the logger's, which win over the
+    /// fixed ones; a logged error is the `error` field.
+    @Test func eachKeyAppearsOnceAndTheNearestSourceWins() throws {
+        struct Failure: Error, CustomStringConvertible { var description: String { "disk full" } }
+        let output = try lines { logger in
+            var logger = logger
+            logger[metadataKey: "request_id"] = "from-logger"
+            logger[metadataKey: "route"] = "from-logger"
+            logger.info("one", metadata: ["route": "from-event", "pod": "from-event"])
+            logger.info("two")
+            logger.error("three", error: Failure(), metadata: ["error": "replaced"])
+        }
+        #expect(output.count == 3)
+        #expect(output[0].hasSuffix(#""msg":"one","pod":"from-event","request_id":"from-logger","route":"from-event"}"#), "\(output[0])")
+        #expect(output[1].hasSuffix(#""msg":"two","pod":"p-1","request_id":"from-logger","route":"from-logger"}"#), "\(output[1])")
+        #expect(output[2].hasSuffix(#""msg":"three","error":"disk full","pod":"p-1","request_id":"from-logger","route":"from-logger"}"#), "\(output[2])")
+    }
+
     /// Long values and their escapes come through whole.
     @Test func longLinesGrowAndComeThroughWhole() throws {
         let long = String(repeating: "0123456789\"\\\n", count: 400)
@@ -140,18 +158,19 @@ struct LogTests {
                     var characters = Array(repeating: Character("é"), count: length)
                     characters[offset] = special
                     let value = String(characters)
-                    var output = ""
-                    LogLine.appendJSON(string: value, to: &output)
-                    let decoded = try JSONSerialization.jsonObject(with: Data(output.utf8), options: .fragmentsAllowed) as? String
+                    var bytes: [UInt8] = []
+                    LogLine.appendJSON(string: value, to: &bytes)
+                    let output = String(decoding: bytes, as: UTF8.self)
+                    let decoded = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed) as? String
                     #expect(decoded == value, "offset \(offset) of \(length), \(special.unicodeScalars.first!.value)")
                     #expect(!output.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "raw control character left in \(output)")
                 }
             }
         }
         for clean in ["", "a", "request", "🐦 petrel ünïcode ~ }{ / ' `"] {
-            var output = ""
-            LogLine.appendJSON(string: clean, to: &output)
-            #expect(output == "\"\(clean)\"")
+            var bytes: [UInt8] = []
+            LogLine.appendJSON(string: clean, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == "\"\(clean)\"")
         }
     }
 

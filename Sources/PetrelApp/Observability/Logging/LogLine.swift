@@ -2,57 +2,66 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Renders one log line: a JSON object (`{"ts":…,"level":…,"msg":…, fields…}`) for
-/// `LOG_FORMAT=json`, or `ts level msg key=value…` for a terminal. Fields come sorted by key, so
-/// lines of one kind always list them in the same order.
+/// Renders one log line as UTF-8 bytes, the form `LogWriter` writes: a JSON object
+/// (`{"ts":…,"level":…,"msg":…, fields…}`) for `LOG_FORMAT=json`, or `ts level msg key=value…`
+/// for a terminal. Fields come in the order given; `PetrelLogHandler` sorts them by key, so lines
+/// of one kind always list them in the same order.
 enum LogLine {
-    static func render(
-        format: LogFormat, level: Logger.Level, message: String, fields: Logger.Metadata, at date: Date = Date()
-    ) -> String {
-        let timestamp = Timestamp.shared.format(date)
-        switch format {
-        case .json:
-            var line = #"{"ts":"\#(timestamp)","level":"\#(level.rawValue)","msg":"#
-            line.reserveCapacity(256)
-            appendJSON(string: message, to: &line)
-            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-                line += ","
-                appendJSON(string: key, to: &line)
-                line += ":"
-                appendJSON(value, to: &line)
-            }
-            line += "}\n"
-            return line
-        case .text:
-            var line = "\(timestamp) \(level.rawValue) \(message)"
-            for key in fields.keys.sorted() { line += " \(key)=\(fields[key]!)" }
-            return line + "\n"
-        }
+    struct Field {
+        let key: String
+        let value: Logger.MetadataValue
     }
 
-    private static func appendJSON(_ value: Logger.MetadataValue, to line: inout String) {
+    static func render(format: LogFormat, level: Logger.Level, message: String, fields: [Field], at date: Date = Date()) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        switch format {
+        case .json:
+            line.append(utf8: #"{"ts":""#)
+            Timestamp.shared.append(date, to: &line)
+            line.append(utf8: #"","level":""#)
+            line.append(utf8: level.rawValue)
+            line.append(utf8: #"","msg":"#)
+            appendJSON(string: message, to: &line)
+            for field in fields {
+                line.append(UInt8(ascii: ","))
+                appendJSON(string: field.key, to: &line)
+                line.append(UInt8(ascii: ":"))
+                appendJSON(field.value, to: &line)
+            }
+            line.append(utf8: "}\n")
+        case .text:
+            Timestamp.shared.append(date, to: &line)
+            line.append(utf8: " \(level.rawValue) \(message)")
+            for field in fields { line.append(utf8: " \(field.key)=\(field.value)") }
+            line.append(UInt8(ascii: "\n"))
+        }
+        return line
+    }
+
+    private static func appendJSON(_ value: Logger.MetadataValue, to line: inout [UInt8]) {
         switch value {
         case .string(let string):
             appendJSON(string: string, to: &line)
         case .stringConvertible(let convertible):
             // Numbers stay numbers, so `status` and `duration_ms` can be compared in a log query.
-            if let number = jsonNumber(convertible) { line += number } else { appendJSON(string: convertible.description, to: &line) }
+            if let number = jsonNumber(convertible) { line.append(utf8: number) } else { appendJSON(string: convertible.description, to: &line) }
         case .array(let values):
-            line += "["
+            line.append(UInt8(ascii: "["))
             for (index, element) in values.enumerated() {
-                if index > 0 { line += "," }
+                if index > 0 { line.append(UInt8(ascii: ",")) }
                 appendJSON(element, to: &line)
             }
-            line += "]"
+            line.append(UInt8(ascii: "]"))
         case .dictionary(let dictionary):
-            line += "{"
+            line.append(UInt8(ascii: "{"))
             for (index, key) in dictionary.keys.sorted().enumerated() {
-                if index > 0 { line += "," }
+                if index > 0 { line.append(UInt8(ascii: ",")) }
                 appendJSON(string: key, to: &line)
-                line += ":"
+                line.append(UInt8(ascii: ":"))
                 appendJSON(dictionary[key]!, to: &line)
             }
-            line += "}"
+            line.append(UInt8(ascii: "}"))
         }
     }
 
@@ -67,33 +76,34 @@ enum LogLine {
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, nothing else.
-    static func appendJSON(string: String, to line: inout String) {
-        line += "\""
-        // Nearly every value needs no escaping: one pass over the bytes finds out.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
-            line += string
-            line += "\""
-            return
-        }
-        var plainStart = string.unicodeScalars.startIndex
-        for index in string.unicodeScalars.indices {
-            let scalar = string.unicodeScalars[index]
-            let escaped: String
-            switch scalar {
-            case "\"": escaped = "\\\""
-            case "\\": escaped = "\\\\"
-            case "\n": escaped = "\\n"
-            case "\r": escaped = "\\r"
-            case "\t": escaped = "\\t"
-            case "\u{00}"..."\u{1F}", "\u{7F}": escaped = "\\u00" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-            default: continue
+    /// Byte by byte: every byte of a multi-byte UTF-8 sequence is 0x80 or above, so none is
+    /// mistaken for one that needs escaping.
+    static func appendJSON(string: String, to line: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { bytes in
+            line.append(UInt8(ascii: "\""))
+            // Nearly every value needs no escaping: one pass finds out, and it is copied whole.
+            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
+                line.append(contentsOf: bytes)
+            } else {
+                for byte in bytes {
+                    switch byte {
+                    case UInt8(ascii: "\""): line.append(utf8: #"\""#)
+                    case UInt8(ascii: "\\"): line.append(utf8: #"\\"#)
+                    case UInt8(ascii: "\n"): line.append(utf8: #"\n"#)
+                    case UInt8(ascii: "\r"): line.append(utf8: #"\r"#)
+                    case UInt8(ascii: "\t"): line.append(utf8: #"\t"#)
+                    case 0..<0x20, 0x7F:
+                        let hexDigits: StaticString = "0123456789abcdef"
+                        line.append(utf8: #"\u00"#)
+                        line.append(hexDigits.utf8Start[Int(byte >> 4)])
+                        line.append(hexDigits.utf8Start[Int(byte & 0xf)])
+                    default: line.append(byte)
+                    }
+                }
             }
-            line.unicodeScalars.append(contentsOf: string.unicodeScalars[plainStart..<index])
-            line += escaped
-            plainStart = string.unicodeScalars.index(after: index)
+            line.append(UInt8(ascii: "\""))
         }
-        line.unicodeScalars.append(contentsOf: string.unicodeScalars[plainStart...])
-        line += "\""
     }
 }
 
@@ -106,7 +116,7 @@ extension LogLine {
         /// The last second formatted, and its text without the trailing `Z`.
         private let cache = Mutex<(second: Int, text: String)>((.min, ""))
 
-        func format(_ date: Date) -> String {
+        func append(_ date: Date, to line: inout [UInt8]) {
             let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
             let second = milliseconds / 1000  // log times are after 1970: plain division floors
             let prefix = cache.withLock { cache in
@@ -116,7 +126,16 @@ extension LogLine {
                 return cache.text
             }
             let fraction = milliseconds - second * 1000
-            return prefix + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + String(fraction) + "Z"
+            // 1000 + fraction prints four digits: the last three are the milliseconds, zero-padded.
+            line.append(utf8: "\(prefix).\(String(1000 + fraction).dropFirst())Z")
         }
+    }
+}
+
+extension [UInt8] {
+    /// Appends a string's UTF-8 bytes in one copy (appending `string.utf8` goes byte by byte).
+    mutating func append(utf8 string: String) {
+        var string = string
+        string.withUTF8 { append(contentsOf: $0) }
     }
 }

@@ -43,9 +43,8 @@ public final class LogWriter: Sendable {
 
     /// Appends one line (the caller includes the trailing newline); `format` is the line's, for
     /// the drop notice that may have to go before it.
-    func append(_ line: String, format: LogFormat) {
-        var line = line
-        line.withUTF8 { append(UnsafeRawBufferPointer($0), format: format) }
+    func append(_ line: [UInt8], format: LogFormat) {
+        line.withUnsafeBytes { append($0, format: format) }
     }
 
     func append(_ line: UnsafeRawBufferPointer, format: LogFormat) {
@@ -79,8 +78,8 @@ public final class LogWriter: Sendable {
     private static func appendDropNotice(dropped: Int, format: LogFormat, to buffer: inout [UInt8]) {
         let notice = LogLine.render(
             format: format, level: .warning, message: "log lines dropped: output not draining",
-            fields: ["dropped": .stringConvertible(dropped)])
-        buffer.append(contentsOf: notice.utf8)
+            fields: [.init(key: "dropped", value: .stringConvertible(dropped))])
+        buffer.append(contentsOf: notice)
     }
 
     /// Writes everything buffered so far; call before the process exits.

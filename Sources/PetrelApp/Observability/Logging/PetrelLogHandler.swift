@@ -26,13 +26,20 @@ public struct PetrelLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        // Merged only when there is more than one source: most lines have a request's id on the
-        // logger and their own fields on the event, and merging builds a new dictionary.
-        var fields = event.metadata ?? [:]
-        for source in [metadata, fixedFields, metadataProvider?.get() ?? [:]] where !source.isEmpty {
-            fields.merge(source) { event, _ in event }
+        // One field per key, the nearest source winning: a logged error, the event's own fields,
+        // the logger's, the fixed ones, the provider's. Collected into an array and sorted, which
+        // costs less than merging dictionaries.
+        var fields: [LogLine.Field] = []
+        fields.reserveCapacity((event.metadata?.count ?? 0) + metadata.count + fixedFields.count + 3)
+        func add(_ source: Logger.Metadata) {
+            for (key, value) in source where !fields.contains(where: { $0.key == key }) { fields.append(.init(key: key, value: value)) }
         }
-        if let error = event.error { fields["error"] = .string("\(error)") }
+        if let error = event.error { fields.append(.init(key: "error", value: .string("\(error)"))) }
+        add(event.metadata ?? [:])
+        add(metadata)
+        add(fixedFields)
+        if let provided = metadataProvider?.get() { add(provided) }
+        fields.sort { $0.key < $1.key }
         writer.append(LogLine.render(format: format, level: event.level, message: event.message.description, fields: fields), format: format)
     }
 }
