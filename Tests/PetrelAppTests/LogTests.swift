@@ -6,13 +6,15 @@ import Testing
 @Suite("JSON log lines")
 struct LogTests {
     /// Writes through the real handler and writer into a pipe, and parses what comes out.
-    func lines(format: LogFormat = .json, _ body: (Logger) -> Void) throws -> [String] {
+    func lines(format: LogFormat = .json, provider: Logger.MetadataProvider? = nil, _ body: (Logger) -> Void) throws -> [String] {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)").path
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = LogWriter(fileDescriptor: open(path, O_WRONLY | O_APPEND))
         let logger = Logger(label: "test") { _ in
-            PetrelLogHandler(level: .trace, format: format, writer: writer, fixedFields: [("pod", "p-1")])
+            var handler = PetrelLogHandler(level: .trace, format: format, writer: writer, fixedFields: [("pod", "p-1")])
+            handler.metadataProvider = provider
+            return handler
         }
         body(logger)
         writer.flush()
@@ -39,10 +41,11 @@ struct LogTests {
     }
 
     /// One field per key, sorted: the event's own fields win over the logger's, which win over the
-    /// fixed ones; a logged error is the `error` field.
+    /// fixed ones, which win over the metadata provider's; a logged error is the `error` field.
     @Test func eachKeyAppearsOnceAndTheNearestSourceWins() throws {
         struct Failure: Error, CustomStringConvertible { var description: String { "disk full" } }
-        let output = try lines { logger in
+        let provider = Logger.MetadataProvider { ["pod": "from-provider", "route": "from-provider", "trace_id": "t-1"] }
+        let output = try lines(provider: provider) { logger in
             var logger = logger
             logger[metadataKey: "request_id"] = "from-logger"
             logger[metadataKey: "route"] = "from-logger"
@@ -51,9 +54,9 @@ struct LogTests {
             logger.error("three", error: Failure(), metadata: ["error": "replaced"])
         }
         #expect(output.count == 3)
-        #expect(output[0].hasSuffix(#""msg":"one","pod":"from-event","request_id":"from-logger","route":"from-event"}"#), "\(output[0])")
-        #expect(output[1].hasSuffix(#""msg":"two","pod":"p-1","request_id":"from-logger","route":"from-logger"}"#), "\(output[1])")
-        #expect(output[2].hasSuffix(#""msg":"three","error":"disk full","pod":"p-1","request_id":"from-logger","route":"from-logger"}"#), "\(output[2])")
+        #expect(output[0].hasSuffix(#""msg":"one","pod":"from-event","request_id":"from-logger","route":"from-event","trace_id":"t-1"}"#), "\(output[0])")
+        #expect(output[1].hasSuffix(#""msg":"two","pod":"p-1","request_id":"from-logger","route":"from-logger","trace_id":"t-1"}"#), "\(output[1])")
+        #expect(output[2].hasSuffix(#""msg":"three","error":"disk full","pod":"p-1","request_id":"from-logger","route":"from-logger","trace_id":"t-1"}"#), "\(output[2])")
     }
 
     /// Long values and their escapes come through whole.

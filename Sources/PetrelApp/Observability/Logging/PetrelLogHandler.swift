@@ -30,6 +30,7 @@ public struct PetrelLogHandler: LogHandler {
         // the logger's, the fixed ones, the provider's. Collected into an array and sorted, which
         // costs less than merging dictionaries.
         var fields: [LogLine.Field] = []
+        // Room for the error and a provider's trace and span ids too, so the array grows once.
         fields.reserveCapacity((event.metadata?.count ?? 0) + metadata.count + fixedFields.count + 3)
         func add(_ source: Logger.Metadata) {
             for (key, value) in source where !fields.contains(where: { $0.key == key }) { fields.append(.init(key: key, value: value)) }
