@@ -94,7 +94,7 @@ struct LogTests {
         let line = [UInt8](repeating: UInt8(ascii: "x"), count: 1023) + [UInt8(ascii: "\n")]
         // 24 MiB: more than the pipe, a flush stuck writing (up to 8 MiB) and the buffer hold.
         let sent = 24_000
-        for _ in 0..<sent { line.withUnsafeBytes { writer.append($0, format: format) } }
+        for _ in 0..<sent { writer.append(line, format: format) }
 
         // Blocking reads and writes, each on a thread of its own: on the cooperative pool (two
         // threads here) the test cases' blocked flushes would starve their readers.
@@ -118,7 +118,7 @@ struct LogTests {
                 continuation.resume()
             }
         }
-        Array(#"{"msg":"end"}\#n"#.utf8).withUnsafeBytes { writer.append($0, format: format) }
+        writer.append(Array(#"{"msg":"end"}\#n"#.utf8), format: format)
         writer.flush()
         close(descriptors[1])
         let output = await reader.value.split(separator: "\n")

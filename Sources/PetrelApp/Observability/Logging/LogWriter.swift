@@ -44,10 +44,6 @@ public final class LogWriter: Sendable {
     /// Appends one line (the caller includes the trailing newline); `format` is the line's, for
     /// the drop notice that may have to go before it.
     func append(_ line: [UInt8], format: LogFormat) {
-        line.withUnsafeBytes { append($0, format: format) }
-    }
-
-    func append(_ line: UnsafeRawBufferPointer, format: LogFormat) {
         let schedule: DispatchTimeInterval? = state.withLockedValue { state in
             if state.buffer.count + line.count > maximumBuffered {
                 state.dropped += 1
