@@ -85,7 +85,9 @@ struct CityLiveTests {
         #expect(firstLoad > 1_700_000_000)
 
         try "apiVersion: v1\nkind: Secret\n".write(toFile: path, atomically: true, encoding: .utf8)
-        _ = try await petrel.waitForLog("api keys: reload failed, keeping the previous keys", timeout: .seconds(5))
+        let failure = try await petrel.waitForLog("api keys: reload failed, keeping the previous keys", timeout: .seconds(5))
+        #expect(failure["file"] as? String == path, "the line names the file")
+        #expect((failure["error"] as? String)?.contains("line 1 is not a key") == true, "and its line that is not a key: \(failure)")
         #expect(try await Self.put(port, "Oslo", 1, key: "good-key-0123456789") == 201, "the previous key still works")
         #expect(try await metric("petrel_api_keys_reload_failures_total") == 1)
         #expect(try await metric("petrel_api_keys_last_load_timestamp_seconds") == firstLoad)

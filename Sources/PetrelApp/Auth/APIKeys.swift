@@ -111,7 +111,7 @@ final class APIKeys: Service {
             // Remember the identity anyway, so a broken file is reported once, not every poll.
             state.withLock { $0.identity = current }
             metrics.apiKeysReloadFailures.increment()
-            logger.error("api keys: reload failed, keeping the previous keys", metadata: ["error": "\(error)"])
+            logger.error("api keys: reload failed, keeping the previous keys", metadata: ["error": "\(error)", "file": "\(path)"])
         }
     }
 
