@@ -186,6 +186,11 @@ struct LogTests {
         let parsed = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
         #expect(text.count == 24 && text.hasSuffix("Z"))
         #expect(parsed >= before.addingTimeInterval(-0.001) && parsed <= after)
+        // Milliseconds zero-padded to three digits (half a millisecond past each, so no rounding decides).
+        for (offset, milliseconds) in [(0.0055, ".005Z"), (0.0505, ".050Z"), (0.5005, ".500Z")] {
+            let rendered = LogLine.render(format: .json, level: .info, message: "m", fields: [], at: Date(timeIntervalSince1970: 1_700_000_000 + offset))
+            #expect(String(decoding: rendered, as: UTF8.self).hasPrefix(#"{"ts":"2023-11-14T22:13:20\#(milliseconds)""#))
+        }
     }
 
     @Test func aThrottleLetsOneLineThroughPerIntervalAndCountsTheRest() async throws {

@@ -129,8 +129,9 @@ extension LogLine {
             }
             let fraction = milliseconds - second * 1000
             line += prefix.utf8
-            // 1000 + fraction prints four digits: the last three are the milliseconds, zero-padded.
-            line += ".\(String(1000 + fraction).dropFirst())Z".utf8
+            line += (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".").utf8
+            line += String(fraction).utf8
+            line.append(UInt8(ascii: "Z"))
         }
     }
 }
